@@ -1,0 +1,72 @@
+"""`mlops-bot validate`: the configuration and the model registry, every problem with file:line."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.cli import emit, github_annotations_enabled
+from bot.config import load_config
+from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, ConfigError
+from bot.records.registry import ModelVersion, read_model_file, read_registry
+from bot.schemas import Problem
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)  # a bad configuration is a usage error (exit 2), raised as such
+    registry_root = config.registry["path"]
+    models: list[ModelVersion] = []
+    problems: list[Problem] = []
+    targets = args.paths or [registry_root]
+    for target in targets:
+        path = Path(target)
+        if path.is_dir():
+            found_models, found = read_registry(path)
+        elif path.is_file():
+            model, found = read_model_file(path, registry_root)
+            found_models = [model] if model else []
+        elif args.paths:
+            raise ConfigError(f"{target}: no such file or folder")
+        else:
+            found_models, found = [], []
+        models.extend(found_models)
+        problems.extend(found)
+
+    stages: dict[str, int] = {}
+    for model in models:
+        stages[model.stage] = stages.get(model.stage, 0) + 1
+    names = sorted({m.name for m in models})
+    summary = (
+        f"configuration: ok ({config.source.file if config.source.data is not None else 'defaults'})\n"
+        f"registry: {len(models)} valid version(s) of {len(names)} model(s)"
+        + (f" ({', '.join(f'{n} {s}' for s, n in sorted(stages.items()))})" if stages else "")
+        + f"; {len(problems)} problem(s)"
+    )
+    lines = [str(p) for p in problems]
+    if github_annotations_enabled():
+        lines += [_annotation(p) for p in problems]
+    emit(
+        args,
+        {
+            "configuration": "ok",
+            "models": [{"name": m.name, "version": m.version, "stage": m.stage, "file": m.file} for m in models],
+            "problems": [
+                {"file": p.location.file, "line": p.location.line, "column": p.location.column,
+                 "field": p.location.field, "message": p.message}
+                for p in problems
+            ],
+        },
+        "\n".join([*lines, summary]),
+    )
+    return EXIT_CHECK_FAILED if problems else EXIT_OK
+
+
+def _annotation(problem: Problem) -> str:
+    where = problem.location
+    parts = [f"file={where.file}"] + ([f"line={where.line}"] if where.line else []) + (
+        [f"col={where.column}"] if where.column else []
+    )
+    # Workflow commands end at a newline and treat % specially: escape both.
+    message = f"{where.field + ': ' if where.field else ''}{problem.message}"
+    message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return f"::error {','.join(parts)}::{message}"

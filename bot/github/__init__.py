@@ -1,0 +1,1 @@
+"""All GitHub I/O: REST through PyGithub, GraphQL through the same transport."""

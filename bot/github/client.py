@@ -1,0 +1,312 @@
+"""The one GitHub client: PyGithub for REST, GraphQL through PyGithub's requester.
+
+Both share a retry policy (exponential backoff with jitter on 5xx and network errors, GitHub's
+primary and secondary rate limits honoured up to a cap, never a retry on a 4xx validation error)
+and a request log that counts every request, so features can prove their request budgets.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+import urllib3
+from github import Auth, Github, GithubException
+from github.GithubRetry import GithubRetry
+from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
+
+from bot.errors import GitHubError
+from bot.github.queries import operation_name
+
+log = logging.getLogger("mlops_bot.github")
+
+DEFAULT_API_URL = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    method: str
+    path: str
+    operation: str | None  # the GraphQL operation name, for POSTs to the GraphQL endpoint
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}" + (f" ({self.operation})" if self.operation else "")
+
+
+@dataclass
+class RequestLog:
+    """Every request a client sent (first attempts) and how many retries it took."""
+
+    records: list[RequestRecord] = field(default_factory=list)
+    retries: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, record: RequestRecord) -> None:
+        with self._lock:
+            self.records.append(record)
+        log.debug("request %s", record)
+
+    def add_retry(self, reason: str) -> None:
+        with self._lock:
+            self.retries += 1
+        log.info("retrying: %s", reason)
+
+    @property
+    def total(self) -> int:
+        return len(self.records)
+
+    @property
+    def graphql_mutations(self) -> int:
+        return sum(1 for r in self.records if r.operation and r.operation.startswith(_MUTATION_PREFIXES))
+
+    def by_operation(self) -> Counter[str]:
+        return Counter(r.operation or f"{r.method} {r.path}" for r in self.records)
+
+
+# Our mutation documents are all named for what they change.
+_MUTATION_PREFIXES = ("Add", "Set", "Archive", "Unarchive", "Delete", "Move")
+
+
+@dataclass(frozen=True)
+class RetrySettings:
+    total: int = 5
+    backoff: float = 1.0  # seconds; doubles on each consecutive failure, plus jitter
+    max_wait: float = 60.0  # cap on one wait, rate limits included
+    timeout: float = 30.0  # seconds per request
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | os._Environ[str]) -> RetrySettings:
+        def number(name: str, default: float) -> float:
+            raw = environ.get(name)
+            try:
+                return float(raw) if raw else default
+            except ValueError:
+                raise GitHubError(f"{name}={raw!r} is not a number") from None
+
+        return cls(
+            total=int(number("MLOPS_RETRY_TOTAL", cls.total)),
+            backoff=number("MLOPS_RETRY_BACKOFF", cls.backoff),
+            max_wait=number("MLOPS_RETRY_MAX_WAIT", cls.max_wait),
+            timeout=number("MLOPS_HTTP_TIMEOUT", cls.timeout),
+        )
+
+
+class RetryPolicy(GithubRetry):
+    """PyGithub's rate-limit-aware retry, with a cap, jitter, counting and a replay rule.
+
+    A request whose answer was lost after it was sent (a read error) is only replayed when its
+    method is in `replay_safe_methods`: REST POSTs create things and are not replayed blindly,
+    while the bot's GraphQL operations are all idempotent and are.
+    """
+
+    def __init__(
+        self,
+        *,
+        request_log: RequestLog | None = None,
+        replay_safe_methods: frozenset[str] = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}),
+        **kwargs: Any,
+    ) -> None:
+        self.request_log = request_log
+        self.replay_safe_methods = replay_safe_methods
+        kwargs.setdefault("status_forcelist", [*range(500, 600), 429])
+        kwargs.setdefault("allowed_methods", None)  # every method; read errors are filtered below
+        super().__init__(**kwargs)
+
+    def new(self, **kw: Any) -> RetryPolicy:
+        kw.setdefault("request_log", self.request_log)
+        kw.setdefault("replay_safe_methods", self.replay_safe_methods)
+        return super().new(**kw)  # type: ignore[return-value]
+
+    def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
+        if error is not None and self._is_read_error(error) and (method or "").upper() not in self.replay_safe_methods:
+            raise error.with_traceback(_stacktrace)
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        if self.request_log is not None:
+            reason = f"{response.status}" if response is not None else type(error).__name__
+            self.request_log.add_retry(f"{method} {urllib.parse.urlsplit(url or '').path}: {reason}")
+        return retry
+
+
+def _counting(base: type) -> type:
+    class Counting(base):  # type: ignore[misc, valid-type]
+        def request(self, verb: str, url: str, input: Any, headers: dict[str, str], stream: bool = False) -> None:
+            request_log = getattr(self.retry, "request_log", None)
+            if request_log is not None:
+                path = urllib.parse.urlsplit(url).path
+                operation = _graphql_operation(input) if verb == "POST" and path.endswith("graphql") else None
+                request_log.add(RequestRecord(verb, path, operation))
+            return super().request(verb, url, input, headers, stream)
+
+    Counting.__name__ = f"Counting{base.__name__}"
+    return Counting
+
+
+def _graphql_operation(body: Any) -> str | None:
+    try:
+        return operation_name(json.loads(body)["query"])
+    except (TypeError, ValueError, KeyError):
+        return None
+
+
+# PyGithub offers no per-client request hook; its public seam for swapping the connection classes is
+# process-wide, so ours look up the log on the retry policy each client hands its connection.
+Requester.injectConnectionClasses(_counting(HTTPRequestsConnectionClass), _counting(HTTPSRequestsConnectionClass))
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    api_url: str
+    graphql_url: str
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | os._Environ[str]) -> Endpoints:
+        api_url = (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
+        graphql_url = environ.get("GITHUB_GRAPHQL_URL") or _graphql_url_for(api_url)
+        if urllib.parse.urlsplit(graphql_url).netloc != urllib.parse.urlsplit(api_url).netloc:
+            raise GitHubError(
+                f"GITHUB_GRAPHQL_URL ({graphql_url}) and GITHUB_API_URL ({api_url}) must be on the same host"
+            )
+        return cls(api_url, graphql_url.rstrip("/"))
+
+
+def _graphql_url_for(api_url: str) -> str:
+    # github.com: https://api.github.com/graphql; Enterprise Server: https://HOST/api/v3 -> https://HOST/api/graphql
+    if api_url.endswith("/api/v3"):
+        return api_url[: -len("/v3")] + "/graphql"
+    return api_url + "/graphql"
+
+
+class GraphQLError(GitHubError):
+    """GitHub answered a GraphQL request with an `errors` array: never treated as data."""
+
+    def __init__(self, errors: list[dict[str, Any]], operation: str | None) -> None:
+        self.errors = errors
+        self.operation = operation
+        messages = "; ".join(str(e.get("message", e)) for e in errors[:3])
+        super().__init__(f"GraphQL {operation or 'request'} failed: {messages}")
+
+    @property
+    def types(self) -> set[str]:
+        return {str(e.get("type")) for e in self.errors if e.get("type")}
+
+
+class GitHubClient:
+    """REST (PyGithub) and GraphQL against one GitHub or GitHub Enterprise Server, with one token."""
+
+    def __init__(
+        self,
+        token: str | None,
+        endpoints: Endpoints,
+        *,
+        request_log: RequestLog | None = None,
+        settings: RetrySettings | None = None,
+        replay_posts: bool = False,
+        token_name: str = "GITHUB_TOKEN",
+    ) -> None:
+        self.endpoints = endpoints
+        self.request_log = request_log if request_log is not None else RequestLog()
+        self.settings = settings or RetrySettings()
+        self.token_name = token_name
+        safe = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"} | ({"POST"} if replay_posts else set()))
+        retry = RetryPolicy(
+            request_log=self.request_log,
+            replay_safe_methods=safe,
+            total=self.settings.total,
+            backoff_factor=self.settings.backoff,
+            backoff_jitter=self.settings.backoff,
+            backoff_max=self.settings.max_wait,
+            retry_after_max=self.settings.max_wait,
+            max_rate_limit_wait=self.settings.max_wait,
+            secondary_rate_wait=min(60.0, self.settings.max_wait),
+        )
+        self.rest = Github(
+            auth=Auth.Token(token) if token else None,
+            base_url=endpoints.api_url,
+            retry=retry,
+            timeout=int(max(1, self.settings.timeout)),
+            per_page=100,
+        )
+
+    def graphql(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run one GraphQL document; return its `data`, or raise `GraphQLError` if it has `errors`.
+
+        GraphQL reports an exhausted primary rate limit as an error of type RATE_LIMITED (HTTP 200),
+        which the transport cannot see: that case waits for the reset, within the cap, and retries.
+        """
+        operation = operation_name(document)
+        for attempt in range(self.settings.total + 1):
+            headers, body = self.rest.requester.requestJsonAndCheck(
+                "POST", self.endpoints.graphql_url, input={"query": document, "variables": variables or {}}
+            )
+            errors = body.get("errors") if isinstance(body, dict) else None
+            if not errors:
+                if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+                    raise GitHubError(f"GraphQL {operation}: the answer has no data")
+                return body["data"]
+            error = GraphQLError(errors, operation)
+            if "RATE_LIMITED" not in error.types or attempt == self.settings.total:
+                raise error
+            wait = _seconds_until_reset(headers)
+            if wait > self.settings.max_wait:
+                raise GitHubError(f"GraphQL rate limit exhausted; it resets in {wait:.0f}s, longer than the cap")
+            self.request_log.add_retry(f"GraphQL {operation}: rate limited, waiting {wait:.1f}s")
+            time.sleep(wait)
+        raise AssertionError("unreachable")
+
+
+def _seconds_until_reset(headers: dict[str, Any]) -> float:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    if lowered.get("retry-after", "").isdigit():
+        return float(lowered["retry-after"])
+    reset = lowered.get("x-ratelimit-reset", "")
+    return max(0.0, float(reset) - time.time() + 1) if reset.isdigit() else 1.0
+
+
+@dataclass
+class Clients:
+    """The REST client (GITHUB_TOKEN) and the board client (MLOPS_PROJECT_TOKEN, else GITHUB_TOKEN)."""
+
+    rest: GitHubClient
+    board: GitHubClient
+    request_log: RequestLog
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> Clients:
+        environ = os.environ if environ is None else environ
+        endpoints = Endpoints.from_env(environ)
+        settings = RetrySettings.from_env(environ)
+        request_log = RequestLog()
+        token = environ.get("GITHUB_TOKEN") or None
+        board_token_name = "MLOPS_PROJECT_TOKEN" if environ.get("MLOPS_PROJECT_TOKEN") else "GITHUB_TOKEN"
+        board_token = environ.get("MLOPS_PROJECT_TOKEN") or token
+        rest = GitHubClient(token, endpoints, request_log=request_log, settings=settings)
+        board = GitHubClient(
+            board_token, endpoints, request_log=request_log, settings=settings, replay_posts=True,
+            token_name=board_token_name,
+        )
+        return cls(rest, board, request_log)
+
+
+# Failures of the transport or of GitHub itself, as PyGithub and requests raise them.
+TRANSPORT_FAILURES: tuple[type[BaseException], ...] = (
+    GithubException,
+    requests.exceptions.RequestException,
+    urllib3.exceptions.HTTPError,
+)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line for a GitHub or network failure, for the CLI."""
+    if isinstance(exc, GithubException):
+        data = exc.data if isinstance(exc.data, dict) else {}
+        message = data.get("message") or exc.message or str(exc.data)
+        return f"GitHub answered {exc.status}: {message}"
+    return f"could not reach GitHub: {type(exc).__name__}: {exc}"

@@ -1,0 +1,1 @@
+"""Typed records read from what people write: registry files, issue forms, checklists."""

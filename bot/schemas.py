@@ -1,0 +1,65 @@
+"""Every JSON Schema of the project, found in the source tree or in the installed wheel."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from bot.errors import Location
+from bot.yaml_source import YamlDocument
+
+_PACKAGED = Path(__file__).parent / "_schemas"  # where the wheel puts them
+_SOURCE = Path(__file__).parent.parent / "schemas"  # a source checkout or editable install
+
+
+def schema_dir() -> Path:
+    return _PACKAGED if _PACKAGED.is_dir() else _SOURCE
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """`load_schema("config")` reads `schemas/config.schema.json`."""
+    return json.loads((schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+@cache
+def validator(name: str) -> Draft202012Validator:
+    schema = load_schema(name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one file, where it is and what to do."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+def schema_problems(document: YamlDocument, schema_name: str) -> list[Problem]:
+    """All schema violations of a parsed YAML file, each located at its line and field, in file order."""
+    problems = []
+    for error in validator(schema_name).iter_errors(document.data):
+        if error.context:  # oneOf/anyOf: the branch that came closest says the most
+            error = best_match(error.context)
+        problems.append(Problem(document.locate(error.absolute_path), _message(error)))
+    return sorted(problems, key=lambda p: (p.location.line or 0, p.location.column or 0, p.message))
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = sorted(error.schema.get("properties", {}))
+        unknown = sorted(set(error.instance) - set(allowed))
+        if allowed and unknown:
+            return f"unknown key {', '.join(map(repr, unknown))} (expected one of: {', '.join(allowed)})"
+    return error.message

@@ -1,0 +1,6 @@
+"""A stateful in-memory GitHub (REST + GraphQL) for the bot's tests: see README.md beside this file."""
+
+from .server import Event, Fault, GitHubEmulator, Recorded
+from .state import State
+
+__all__ = ["Event", "Fault", "GitHubEmulator", "Recorded", "State"]
