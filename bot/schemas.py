@@ -50,16 +50,28 @@ def schema_problems(document: YamlDocument, schema_name: str) -> list[Problem]:
     """All schema violations of a parsed YAML file, each located at its line and field, in file order."""
     problems = []
     for error in validator(schema_name).iter_errors(document.data):
-        if error.context:  # oneOf/anyOf: the branch that came closest says the most
-            error = best_match(error.context)
-        problems.append(Problem(document.locate(error.absolute_path), _message(error)))
+        if error.context:  # oneOf/anyOf: the branch that got deepest into the value says the most
+            deepest = max(len(e.absolute_path) for e in error.context)
+            candidates = [e for e in error.context if len(e.absolute_path) == deepest]
+            error = best_match([e for e in candidates if e.validator != "type"] or candidates)
+        path = list(error.absolute_path)
+        unknown = _unknown_keys(error)
+        if unknown:  # point at the offending key itself
+            path.append(unknown[0])
+        problems.append(Problem(document.locate(path), _message(error)))
     return sorted(problems, key=lambda p: (p.location.line or 0, p.location.column or 0, p.message))
 
 
+def _unknown_keys(error: ValidationError) -> list[str]:
+    if error.validator != "additionalProperties" or not isinstance(error.instance, dict):
+        return []
+    allowed = set(error.schema.get("properties", {}))
+    return [key for key in error.instance if key not in allowed] if allowed else []
+
+
 def _message(error: ValidationError) -> str:
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = sorted(error.schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(allowed))
-        if allowed and unknown:
-            return f"unknown key {', '.join(map(repr, unknown))} (expected one of: {', '.join(allowed)})"
+    unknown = _unknown_keys(error)
+    if unknown:
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        return f"unknown key {', '.join(map(repr, unknown))} (expected one of: {allowed})"
     return error.message

@@ -573,3 +573,23 @@ def put_content(state: State, request: Request, params: dict[str, str]) -> Respo
     return Response(201 if created else 200, {"content": _content_json(repo, path, data, request.urls),
                                               "commit": {"sha": hashlib.sha1(data).hexdigest(),
                                                          "message": body.get("message", "")}})
+
+
+@route("GET", REPO + "/commits/(?P<ref>[^/]+)")
+def get_commit(state: State, request: Request, params: dict[str, str]) -> Response:
+    repo = _repo(state, params)
+    sha = params["ref"]
+    for issue in repo.issues.values():
+        if issue.pull and sha in (issue.pull.head_ref, issue.pull.head_sha):
+            sha = issue.pull.head_sha
+    if not re.fullmatch(r"[0-9a-f]{40}", sha):
+        raise HttpError(422, f"No commit found for SHA: {params['ref']}")
+    api = f"{request.urls.repo(repo)}/commits/{sha}"
+    return Response(200, {"sha": sha, "node_id": state.node_id("C", int(sha[:6], 16)), "url": api,
+                          "html_url": f"{request.urls.web}/{repo.full_name}/commit/{sha}",
+                          "commit": {"message": "", "url": api}, "parents": [], "files": []})
+
+
+@route("GET", REPO + "/statuses/(?P<ref>[^/]+)")
+def list_statuses_legacy(state: State, request: Request, params: dict[str, str]) -> Response:
+    return list_statuses(state, request, params)

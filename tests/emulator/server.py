@@ -303,7 +303,11 @@ def _handler_for(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             headers = {k.lower(): v for k, v in self.headers.items()}
-            status, out_headers, body = emulator.handle(self.command, self.path, headers, raw)
+            try:
+                status, out_headers, body = emulator.handle(self.command, self.path, headers, raw)
+            except Exception as exc:  # an emulator bug must reach the test as a 500, not hang it
+                status, out_headers = 500, {"Content-Type": "application/json"}
+                body = json.dumps({"message": f"emulator error: {type(exc).__name__}: {exc}"}).encode()
             if body is None:
                 self.close_connection = True
                 return

@@ -6,12 +6,14 @@ import copy
 from typing import Any
 
 from . import objects
-from .objects import Urls, example
+from .objects import Urls, example, shared_github_dir
 from .state import Comment, Issue, Label, PullRequest, User
 
 
 def _base(event: str, action: str, sender: User, urls: Urls, repo: Any) -> dict[str, Any]:
-    payload = copy.deepcopy(example(event, action))
+    # Not every action has a published example; the others share the opened one's envelope.
+    has_example = (shared_github_dir() / "webhooks" / "examples" / event / f"{action}.payload.json").exists()
+    payload = copy.deepcopy(example(event, action if has_example else "opened"))
     for key in ("installation", "organization", "enterprise"):
         payload.pop(key, None)
     payload.update({"action": action, "repository": objects.repo_json(repo, urls),
@@ -21,8 +23,7 @@ def _base(event: str, action: str, sender: User, urls: Urls, repo: Any) -> dict[
 
 def issues_event(action: str, issue: Issue, sender: User, urls: Urls, *, label: Label | None = None,
                  changes: dict[str, Any] | None = None) -> dict[str, Any]:
-    template = "opened" if action in ("edited_title",) else action
-    payload = _base("issues", template, sender, urls, issue.repo)
+    payload = _base("issues", action, sender, urls, issue.repo)
     payload["issue"] = objects.issue_json(issue, urls)
     if action in ("labeled", "unlabeled"):
         if label is None:
@@ -53,9 +54,7 @@ def issue_comment_event(action: str, issue: Issue, comment: Comment, sender: Use
 
 
 def pull_request_event(action: str, pull: PullRequest, sender: User, urls: Urls) -> dict[str, Any]:
-    payload = _base("pull_request", action if action in ("opened", "closed", "assigned") else "opened",
-                    sender, urls, pull.issue.repo)
-    payload["action"] = action
+    payload = _base("pull_request", action, sender, urls, pull.issue.repo)
     payload["number"] = pull.issue.number
     payload["pull_request"] = objects.pull_json(pull, urls)
     if action == "synchronize":
