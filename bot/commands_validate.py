@@ -51,8 +51,13 @@ def run(args: argparse.Namespace) -> int:
             "configuration": "ok",
             "models": [{"name": m.name, "version": m.version, "stage": m.stage, "file": m.file} for m in models],
             "problems": [
-                {"file": p.location.file, "line": p.location.line, "column": p.location.column,
-                 "field": p.location.field, "message": p.message}
+                {
+                    "file": p.location.file,
+                    "line": p.location.line,
+                    "column": p.location.column,
+                    "field": p.location.field,
+                    "message": p.message,
+                }
                 for p in problems
             ],
         },
@@ -63,8 +68,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _annotation(problem: Problem) -> str:
     where = problem.location
-    parts = [f"file={where.file}"] + ([f"line={where.line}"] if where.line else []) + (
-        [f"col={where.column}"] if where.column else []
+    parts = (
+        [f"file={where.file}"]
+        + ([f"line={where.line}"] if where.line else [])
+        + ([f"col={where.column}"] if where.column else [])
     )
     # Workflow commands end at a newline and treat % specially: escape both.
     message = f"{where.field + ': ' if where.field else ''}{problem.message}"

@@ -46,8 +46,13 @@ DEFAULTS: dict[str, Any] = {
         "ml-retraining": {"color": "c5def5", "description": "Model update: decay, new data, drift or manual"},
     },
     "checklist": {
-        "required": ["Model validated", "A/B test configured", "Monitoring set up", "Rollback tested",
-                     "Alerts configured"],
+        "required": [
+            "Model validated",
+            "A/B test configured",
+            "Monitoring set up",
+            "Rollback tested",
+            "Alerts configured",
+        ],
         "not_applicable_marker": "N/A:",
         "blockquote_tasks": "count",
         "source": "pr",
@@ -280,9 +285,7 @@ def _board(merged: dict[str, Any], document: YamlDocument) -> BoardConfig:
         )
     for index, label in enumerate(merged["label_precedence"]):
         if label not in owner_of:
-            raise ConfigError(
-                f"{label!r} is not mapped to any column", document.locate(["label_precedence", index])
-            )
+            raise ConfigError(f"{label!r} is not mapped to any column", document.locate(["label_precedence", index]))
     # Explicit precedence first; then every other mapped label, furthest column first.
     lifecycle = [label for column in reversed(columns) for label in column.labels]
     explicit = list(merged["label_precedence"])

@@ -43,14 +43,26 @@ class CliResult:
         return json.loads(self.stdout)
 
 
-def run_cli(args: list[str], *, env: dict[str, str] | None = None, cwd: Path | str | None = None,
-            stdin: str | None = None, timeout: float = 120) -> CliResult:
+def run_cli(
+    args: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | str | None = None,
+    stdin: str | None = None,
+    timeout: float = 120,
+) -> CliResult:
     """Run `python -m bot ARGS` as users do, with only the given environment on top of a clean one."""
-    base = {key: value for key, value in os.environ.items()
-            if not key.startswith(("GITHUB_", "MLOPS_", "RUNNER_"))}
+    base = {key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "MLOPS_", "RUNNER_"))}
     base["PYTHONPATH"] = str(ROOT)
-    completed = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                               env={**base, **(env or {})}, cwd=cwd, input=stdin, timeout=timeout)
+    completed = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env={**base, **(env or {})},
+        cwd=cwd,
+        input=stdin,
+        timeout=timeout,
+    )
     return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
 
@@ -60,8 +72,9 @@ def webhook_registry() -> Registry:
     resources = []
     for path in root.rglob("*.schema.json"):
         contents = json.loads(path.read_text())
-        resources.append((path.relative_to(root).as_posix(), Resource.from_contents(
-            contents, default_specification=DRAFT7)))
+        resources.append(
+            (path.relative_to(root).as_posix(), Resource.from_contents(contents, default_specification=DRAFT7))
+        )
     return Registry().with_resources(resources)
 
 

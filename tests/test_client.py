@@ -17,8 +17,9 @@ VIEWER = "query Viewer { viewer { login } }"
 
 
 def client_for(github, token=BOT_TOKEN, settings=FAST, replay_posts=True) -> GitHubClient:
-    return GitHubClient(token, Endpoints(github.api_url, github.graphql_url), settings=settings,
-                        replay_posts=replay_posts)
+    return GitHubClient(
+        token, Endpoints(github.api_url, github.graphql_url), settings=settings, replay_posts=replay_posts
+    )
 
 
 @pytest.fixture

@@ -23,13 +23,25 @@ def error_of(text: str) -> str:
 def test_empty_file_means_the_methodology_defaults():
     board = config("").board
     assert [c.name for c in board.columns] == [
-        "Backlog", "Data Prep", "Experiment", "Evaluation", "Deployment", "Monitoring", "Done"]
+        "Backlog",
+        "Data Prep",
+        "Experiment",
+        "Evaluation",
+        "Deployment",
+        "Monitoring",
+        "Done",
+    ]
     assert board.column_for_label("ml-training") == "Experiment"
     assert board.column_for_label("type-mlops") == "Backlog"
     assert board.closed_column == "Done" and board.status_field == "Status"
     assert board.label_precedence[0] == "ml-monitoring"  # furthest along the lifecycle wins
     assert [i.text for i in config("").checklist.required] == [
-        "Model validated", "A/B test configured", "Monitoring set up", "Rollback tested", "Alerts configured"]
+        "Model validated",
+        "A/B test configured",
+        "Monitoring set up",
+        "Rollback tested",
+        "Alerts configured",
+    ]
     thresholds = DEFAULTS["monitoring"]["thresholds"]
     assert thresholds["p99_latency_ms"]["max"] == 200 and thresholds["feature_psi"]["max"] == 0.25
 
@@ -39,20 +51,30 @@ def test_error_names_line_column_and_field():
     assert error_of(text) == ".github/mlops.yml:5:5: columns.Deployment.wip_limit: -1 is less than the minimum of 0"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("sync:\n  batchsize: 3\n", ".github/mlops.yml:2:3: sync.batchsize: unknown key 'batchsize' (expected one of: batch_size, "
-                                "mutation_pause_seconds)"),
-    ("project_url: https://github.com/acme/projects/3\n", ".github/mlops.yml:1:1: project_url: "),
-    ("unlabeled_items: burn\n", ".github/mlops.yml:1:1: unlabeled_items: 'burn' is not one of"),
-    ("columns:\n  A:\n    labels: [x]\n  B:\n    labels: [x]\nclosed_column: A\n",
-     ".github/mlops.yml:5:14: columns.B.labels[0]: label 'x' is mapped to both 'A' and 'B'"),
-    ("closed_column: Finished\n", ".github/mlops.yml:1:1: closed_column: 'Finished' is not one of the columns"),
-    ("label_precedence: [ml-nothing]\n", ".github/mlops.yml:1:20: label_precedence[0]: 'ml-nothing' is not mapped"),
-    ("status_field: Status\nstatus_field: Stage\n", ".github/mlops.yml:2:1: duplicate key 'status_field'"),
-    ("columns: [unclosed\n", ".github/mlops.yml:2:1: invalid YAML"),
-    ("checklist:\n  required:\n    - item: Rollback tested\n      allow_na: true\n",
-     ".github/mlops.yml:4:7: checklist.required[0].allow_na: "),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "sync:\n  batchsize: 3\n",
+            ".github/mlops.yml:2:3: sync.batchsize: unknown key 'batchsize' (expected one of: batch_size, "
+            "mutation_pause_seconds)",
+        ),
+        ("project_url: https://github.com/acme/projects/3\n", ".github/mlops.yml:1:1: project_url: "),
+        ("unlabeled_items: burn\n", ".github/mlops.yml:1:1: unlabeled_items: 'burn' is not one of"),
+        (
+            "columns:\n  A:\n    labels: [x]\n  B:\n    labels: [x]\nclosed_column: A\n",
+            ".github/mlops.yml:5:14: columns.B.labels[0]: label 'x' is mapped to both 'A' and 'B'",
+        ),
+        ("closed_column: Finished\n", ".github/mlops.yml:1:1: closed_column: 'Finished' is not one of the columns"),
+        ("label_precedence: [ml-nothing]\n", ".github/mlops.yml:1:20: label_precedence[0]: 'ml-nothing' is not mapped"),
+        ("status_field: Status\nstatus_field: Stage\n", ".github/mlops.yml:2:1: duplicate key 'status_field'"),
+        ("columns: [unclosed\n", ".github/mlops.yml:2:1: invalid YAML"),
+        (
+            "checklist:\n  required:\n    - item: Rollback tested\n      allow_na: true\n",
+            ".github/mlops.yml:4:7: checklist.required[0].allow_na: ",
+        ),
+    ],
+)
 def test_bad_files_get_located_errors(text, expected):
     assert error_of(text).startswith(expected)
 
@@ -68,11 +90,14 @@ def test_explicit_precedence_comes_first():
     assert loaded.board.label_precedence[0] == "ml-data"
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://github.com/orgs/acme/projects/3", ProjectRef("github.com", "organization", "acme", 3)),
-    ("https://github.com/users/jo/projects/1/views/2", ProjectRef("github.com", "user", "jo", 1)),
-    ("https://ghe.acme.io/orgs/ml-team/projects/12", ProjectRef("ghe.acme.io", "organization", "ml-team", 12)),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://github.com/orgs/acme/projects/3", ProjectRef("github.com", "organization", "acme", 3)),
+        ("https://github.com/users/jo/projects/1/views/2", ProjectRef("github.com", "user", "jo", 1)),
+        ("https://ghe.acme.io/orgs/ml-team/projects/12", ProjectRef("ghe.acme.io", "organization", "ml-team", 12)),
+    ],
+)
 def test_project_urls_as_copied_from_the_browser(url, expected):
     assert ProjectRef.parse(url) == expected
 
@@ -81,9 +106,18 @@ def test_project_url_precedence_flag_then_env_then_file(tmp_path):
     path = tmp_path / "mlops.yml"
     path.write_text("project_url: https://github.com/orgs/file/projects/1\n")
     assert load_config(path, environ={}).project.owner == "file"
-    assert load_config(path, environ={"MLOPS_PROJECT_URL": "https://github.com/orgs/env/projects/2"}).project.owner == "env"
-    assert load_config(path, project_url="https://github.com/orgs/flag/projects/3",
-                       environ={"MLOPS_PROJECT_URL": "https://github.com/orgs/env/projects/2"}).project.owner == "flag"
+    assert (
+        load_config(path, environ={"MLOPS_PROJECT_URL": "https://github.com/orgs/env/projects/2"}).project.owner
+        == "env"
+    )
+    assert (
+        load_config(
+            path,
+            project_url="https://github.com/orgs/flag/projects/3",
+            environ={"MLOPS_PROJECT_URL": "https://github.com/orgs/env/projects/2"},
+        ).project.owner
+        == "flag"
+    )
 
 
 def test_missing_explicit_file_is_an_error(tmp_path):
@@ -99,7 +133,10 @@ def test_exit_codes_and_no_tracebacks(tmp_path):
     (tmp_path / ".github" / "mlops.yml").write_text("columns:\n  A:\n    wip_limit: many\n")
     bad_config = run_cli(["validate"], cwd=tmp_path)
     assert bad_config.code == 2
-    assert bad_config.stderr.strip() == "error: .github/mlops.yml:3:5: columns.A.wip_limit: 'many' is not of type 'integer'"
+    assert (
+        bad_config.stderr.strip()
+        == "error: .github/mlops.yml:3:5: columns.A.wip_limit: 'many' is not of type 'integer'"
+    )
     usage = run_cli(["validate", "--no-such-flag"], cwd=tmp_path)
     assert usage.code == 2 and "Traceback" not in usage.stderr
     (tmp_path / ".github" / "mlops.yml").write_text("")

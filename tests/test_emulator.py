@@ -7,17 +7,22 @@ import requests
 from github import Auth, Github
 
 from tests.conftest import ACTIONS_TOKEN, BOT_TOKEN, assert_valid, webhook_validator
-from tests.emulator import GitHubEmulator
-from tests.emulator import objects, webhooks
+from tests.emulator import GitHubEmulator, objects, webhooks
 
 
 def gh_client(github: GitHubEmulator, token: str = BOT_TOKEN) -> Github:
     return Github(auth=Auth.Token(token), base_url=github.api_url, retry=None)
 
 
-def graphql(github: GitHubEmulator, query: str, variables: dict | None = None, token: str = BOT_TOKEN) -> requests.Response:
-    return requests.post(github.graphql_url, json={"query": query, "variables": variables or {}},
-                         headers={"Authorization": f"bearer {token}"}, timeout=10)
+def graphql(
+    github: GitHubEmulator, query: str, variables: dict | None = None, token: str = BOT_TOKEN
+) -> requests.Response:
+    return requests.post(
+        github.graphql_url,
+        json={"query": query, "variables": variables or {}},
+        headers={"Authorization": f"bearer {token}"},
+        timeout=10,
+    )
 
 
 # ---- REST objects against GitHub's published schemas ---------------------------------------------------
@@ -61,8 +66,15 @@ def test_every_webhook_payload_validates(github):
     gh_issue.create_comment("/outcome promote")
     client.get_repo("acme/churn").create_issue("Deploy churn v3", labels=["ml-deployment"])
     produced = {f"{e.name}/{e.action}" for e in github.events}
-    assert {"issues/labeled", "issues/unlabeled", "issues/edited", "issues/closed", "issues/reopened",
-            "issue_comment/created", "issues/opened"} <= produced
+    assert {
+        "issues/labeled",
+        "issues/unlabeled",
+        "issues/edited",
+        "issues/closed",
+        "issues/reopened",
+        "issue_comment/created",
+        "issues/opened",
+    } <= produced
     for event in github.events:
         assert_valid(webhook_validator(f"{event.name}/{event.action}.schema.json"), event.payload)
 
@@ -70,15 +82,17 @@ def test_every_webhook_payload_validates(github):
     built = [
         ("issues/labeled", webhooks.issues_event("labeled", issue, sender, urls, label=label)),
         ("issues/transferred", webhooks.transferred_event(issue, moved, sender, urls)),
-    ] + [(f"pull_request/{action}", webhooks.pull_request_event(action, pull, sender, urls))
-         for action in ("opened", "edited", "synchronize")]
+    ] + [
+        (f"pull_request/{action}", webhooks.pull_request_event(action, pull, sender, urls))
+        for action in ("opened", "edited", "synchronize")
+    ]
     for schema, payload in built:
         assert_valid(webhook_validator(f"{schema}.schema.json"), payload)
 
 
 # ---- GraphQL --------------------------------------------------------------------------------------------
 def test_invalid_graphql_document_is_rejected_like_github(github):
-    response = graphql(github, "query Broken { repository(owner: \"acme\", name: \"x\") { notAField } }")
+    response = graphql(github, 'query Broken { repository(owner: "acme", name: "x") { notAField } }')
     assert response.status_code == 200
     body = response.json()
     assert "data" not in body
@@ -88,9 +102,12 @@ def test_invalid_graphql_document_is_rejected_like_github(github):
 
 def test_graphql_refuses_pages_over_100_and_unbounded_connections(github):
     github.state.repo("acme/churn")
-    too_many = graphql(github, 'query { repository(owner: "acme", name: "churn") { issues(first: 101) { totalCount } } }')
+    too_many = graphql(
+        github, 'query { repository(owner: "acme", name: "churn") { issues(first: 101) { totalCount } } }'
+    )
     assert too_many.json()["errors"][0]["message"] == (
-        "Requesting 101 records on the `issues` connection exceeds the `first` limit of 100 records.")
+        "Requesting 101 records on the `issues` connection exceeds the `first` limit of 100 records."
+    )
     unbounded = graphql(github, 'query { repository(owner: "acme", name: "churn") { issues { totalCount } } }')
     assert "You must provide a `first` or `last` value" in unbounded.json()["errors"][0]["message"]
 
@@ -100,7 +117,8 @@ def test_projects_items_paging_and_idempotent_add(github):
     repo = state.repo("acme/churn")
     project = state.project("acme", 3, status_options=("Backlog", "Done"))
     issues = [state.issue(repo, f"task {n}") for n in range(150)]
-    add = """mutation Add($p: ID!, $c: ID!) { addProjectV2ItemById(input: {projectId: $p, contentId: $c}) { item { id } } }"""
+    add = """mutation Add($p: ID!, $c: ID!) {
+        addProjectV2ItemById(input: {projectId: $p, contentId: $c}) { item { id } } }"""
     first = graphql(github, add, {"p": project.id, "c": issues[0].node_id}).json()
     again = graphql(github, add, {"p": project.id, "c": issues[0].node_id}).json()
     assert first["data"]["addProjectV2ItemById"]["item"]["id"] == again["data"]["addProjectV2ItemById"]["item"]["id"]
@@ -110,7 +128,9 @@ def test_projects_items_paging_and_idempotent_add(github):
         items(first: 100, after: $after) { totalCount pageInfo { hasNextPage endCursor }
           nodes { id content { ... on Issue { number } } } } } } }"""
     one = graphql(github, page).json()["data"]["organization"]["projectV2"]["items"]
-    two = graphql(github, page, {"after": one["pageInfo"]["endCursor"]}).json()["data"]["organization"]["projectV2"]["items"]
+    two = graphql(github, page, {"after": one["pageInfo"]["endCursor"]}).json()["data"]["organization"]["projectV2"][
+        "items"
+    ]
     assert one["totalCount"] == 150 and one["pageInfo"]["hasNextPage"] and not two["pageInfo"]["hasNextPage"]
     numbers = [n["content"]["number"] for n in one["nodes"] + two["nodes"]]
     assert sorted(numbers) == list(range(1, 151))
@@ -127,8 +147,11 @@ def test_project_errors_name_the_problem(github):
     assert missing["errors"][0]["message"] == "Could not resolve to a ProjectV2 with the number 9."
     forbidden = graphql(github, query % 3, token=ACTIONS_TOKEN).json()
     assert forbidden["errors"][0] == {
-        "message": "Resource not accessible by integration", "type": "FORBIDDEN",
-        "path": ["organization", "projectV2"], "locations": [{"line": 1, "column": 39}]}
+        "message": "Resource not accessible by integration",
+        "type": "FORBIDDEN",
+        "path": ["organization", "projectV2"],
+        "locations": [{"line": 1, "column": 39}],
+    }
 
 
 # ---- PyGithub, unmodified ---------------------------------------------------------------------------------
@@ -136,8 +159,12 @@ def test_pygithub_pages_issues_labels_comments_statuses_and_pulls(github):
     state = github.state
     repo = state.repo("acme/churn")
     for n in range(260):
-        state.issue(repo, f"issue {n}", labels=("ml-data",) if n % 2 else ("ml-experiment",),
-                    state="closed" if n % 5 == 0 else "open")
+        state.issue(
+            repo,
+            f"issue {n}",
+            labels=("ml-data",) if n % 2 else ("ml-experiment",),
+            state="closed" if n % 5 == 0 else "open",
+        )
     pull = state.pull_request(repo, "Deploy", files=tuple(f"registry/m/{n}.yml" for n in range(120)))
     client = gh_client(github)
     gh_repo = client.get_repo("acme/churn")

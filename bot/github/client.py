@@ -289,7 +289,11 @@ class Clients:
         board_token = environ.get("MLOPS_PROJECT_TOKEN") or token
         rest = GitHubClient(token, endpoints, request_log=request_log, settings=settings)
         board = GitHubClient(
-            board_token, endpoints, request_log=request_log, settings=settings, replay_posts=True,
+            board_token,
+            endpoints,
+            request_log=request_log,
+            settings=settings,
+            replay_posts=True,
             token_name=board_token_name,
         )
         return cls(rest, board, request_log)

@@ -43,21 +43,21 @@ def check_model_document(document: YamlDocument, registry_root: str) -> tuple[Mo
     expected = PurePosixPath(registry_root) / data["model_name"] / f"{data['version']}.yml"
     actual = PurePosixPath(Path(document.file).as_posix())
     if actual.parts[-2:] != expected.parts[-2:]:
-        problems.append(Problem(
-            document.locate(["model_name"] if actual.parent.name != data["model_name"] else ["version"]),
-            f"the file must be {expected} for model_name {data['model_name']!r} and version {data['version']!r}",
-        ))
+        problems.append(
+            Problem(
+                document.locate(["model_name"] if actual.parent.name != data["model_name"] else ["version"]),
+                f"the file must be {expected} for model_name {data['model_name']!r} and version {data['version']!r}",
+            )
+        )
         return None, problems
     return ModelVersion(document.file, data["model_name"], data["version"], data.get("stage", "candidate"), data), []
 
 
-def transition_problem(
-    old_stage: str | None, new_stage: str, transitions: dict[str, list[str]]
-) -> str | None:
+def transition_problem(old_stage: str | None, new_stage: str, transitions: dict[str, list[str]]) -> str | None:
     """Why moving from `old_stage` (None: a new file) to `new_stage` breaks the rules, or None."""
     if old_stage is None:
-        return None if new_stage == "candidate" else (
-            f"a new model version must start as 'candidate', not {new_stage!r}"
+        return (
+            None if new_stage == "candidate" else (f"a new model version must start as 'candidate', not {new_stage!r}")
         )
     if old_stage == new_stage:
         return None

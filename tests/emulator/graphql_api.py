@@ -45,7 +45,9 @@ class Options:
         self.conflict_on_existing_add = False
 
 
-def run_graphql(state: State, urls: Urls, token: Token | None, body: Any, options: Options) -> tuple[dict[str, Any], str | None]:
+def run_graphql(
+    state: State, urls: Urls, token: Token | None, body: Any, options: Options
+) -> tuple[dict[str, Any], str | None]:
     """Execute one GraphQL request body; returns (response JSON, operation name)."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
         return {"errors": [{"message": "A query attribute must be specified and must be a string."}]}, None
@@ -63,8 +65,13 @@ def run_graphql(state: State, urls: Urls, token: Token | None, body: Any, option
     views = Views(state, urls, token, options)
     variables = body.get("variables") or {}
     with state.lock:
-        result = execute(github_schema(), document, root_value=views.root(), variable_values=variables,
-                         operation_name=body.get("operationName"))
+        result = execute(
+            github_schema(),
+            document,
+            root_value=views.root(),
+            variable_values=variables,
+            operation_name=body.get("operationName"),
+        )
     response: dict[str, Any] = {"data": result.data}
     if result.errors:
         response["errors"] = [_format(e) for e in result.errors]
@@ -108,12 +115,17 @@ class Views:
     def connection(self, name: str, items: list[Any], view: Any, args: dict[str, Any]) -> dict[str, Any]:
         first, last = args.get("first"), args.get("last")
         if first is None and last is None:
-            raise Failure(f"You must provide a `first` or `last` value to properly paginate the `{name}` connection.",
-                          "MISSING_PAGINATION_BOUNDARIES")
+            raise Failure(
+                f"You must provide a `first` or `last` value to properly paginate the `{name}` connection.",
+                "MISSING_PAGINATION_BOUNDARIES",
+            )
         for key, value in (("first", first), ("last", last)):
             if value is not None and value > MAX_PAGE:
-                raise Failure(f"Requesting {value} records on the `{name}` connection exceeds the `{key}` limit "
-                              f"of {MAX_PAGE} records.", "EXCESSIVE_PAGINATION")
+                raise Failure(
+                    f"Requesting {value} records on the `{name}` connection exceeds the `{key}` limit "
+                    f"of {MAX_PAGE} records.",
+                    "EXCESSIVE_PAGINATION",
+                )
             if value is not None and value < 0:
                 raise Failure(f"`{key}` on the `{name}` connection cannot be less than zero.", "INVALID_ARGUMENTS")
         start = _offset(args.get("after"))
@@ -130,7 +142,8 @@ class Views:
             "nodes": [view(x) for x in page],
             "edges": [{"cursor": _cursor(i), "node": view(items[i])} for i in window],
             "pageInfo": {
-                "hasNextPage": window.stop < end, "hasPreviousPage": window.start > 0,
+                "hasNextPage": window.stop < end,
+                "hasPreviousPage": window.start > 0,
                 "startCursor": _cursor(window.start) if page else None,
                 "endCursor": _cursor(window.stop - 1) if page else None,
             },
@@ -146,8 +159,14 @@ class Views:
             "repository": lambda info, owner, name, **_: self._repository(owner, name),
             "node": lambda info, id: self.node(id),
             "nodes": lambda info, ids: [self.node(i) for i in ids],
-            "rateLimit": lambda info, **_: {"cost": 1, "limit": 5000, "nodeCount": 0, "remaining": 4999,
-                                           "resetAt": iso(now()), "used": 1},
+            "rateLimit": lambda info, **_: {
+                "cost": 1,
+                "limit": 5000,
+                "nodeCount": 0,
+                "remaining": 4999,
+                "resetAt": iso(now()),
+                "used": 1,
+            },
             "addProjectV2ItemById": lambda info, input: self.add_item(input),
             "updateProjectV2ItemFieldValue": lambda info, input: self.update_value(input),
             "clearProjectV2ItemFieldValue": lambda info, input: self.clear_value(input),
@@ -160,8 +179,11 @@ class Views:
         user = self.state.users.get(login.lower())
         if user is None or (kind and user.type != kind and not (kind == "User" and user.type == "Bot")):
             label = {"Organization": "organization", "User": "user"}.get(kind or "", "repository owner")
-            raise Failure(f"Could not resolve to a{'n' if label[0] in 'aeiou' else ''} {label.title().replace(' ', '')} "
-                          f"with the login of '{login}'.", "NOT_FOUND")
+            raise Failure(
+                f"Could not resolve to a{'n' if label[0] in 'aeiou' else ''} {label.title().replace(' ', '')} "
+                f"with the login of '{login}'.",
+                "NOT_FOUND",
+            )
         return self.user(user)
 
     def _repository(self, owner: str, name: str) -> dict[str, Any]:
@@ -174,8 +196,14 @@ class Views:
         obj = self.state.nodes.get(node_id)
         if obj is None:
             raise Failure(f"Could not resolve to a node with the global id of '{node_id}'", "NOT_FOUND")
-        for kind, view in ((Issue, self.issue), (Item, self.item), (Project, self.project), (Repo, self.repository),
-                           (User, self.user), (ProjectField, self.field)):
+        for kind, view in (
+            (Issue, self.issue),
+            (Item, self.item),
+            (Project, self.project),
+            (Repo, self.repository),
+            (User, self.user),
+            (ProjectField, self.field),
+        ):
             if isinstance(obj, kind):
                 self._check_project_access(obj)
                 return view(obj)
@@ -185,15 +213,20 @@ class Views:
         if isinstance(obj, Project | Item | ProjectField) and not self.token.can_use_projects():
             if self.token.kind == "actions":
                 raise Failure("Resource not accessible by integration", "FORBIDDEN")
-            raise Failure("Your token has not been granted the required scopes to execute this query. The 'id' field "
-                          "requires one of the following scopes: ['read:project'], but your token has only been "
-                          f"granted the: {sorted(self.token.scopes)} scopes.", "INSUFFICIENT_SCOPES")
+            raise Failure(
+                "Your token has not been granted the required scopes to execute this query. The 'id' field "
+                "requires one of the following scopes: ['read:project'], but your token has only been "
+                f"granted the: {sorted(self.token.scopes)} scopes.",
+                "INSUFFICIENT_SCOPES",
+            )
 
     # ---- owners, repositories, issues -------------------------------------------------------------
     def user(self, user: User) -> dict[str, Any]:
         return {
             "__typename": "Organization" if user.type == "Organization" else ("Bot" if user.type == "Bot" else "User"),
-            "id": user.node_id, "login": user.login, "databaseId": user.id,
+            "id": user.node_id,
+            "login": user.login,
+            "databaseId": user.id,
             "url": f"{self.urls.web}/{user.login}",
             "projectV2": lambda info, number: self._project_of(user, number),
         }
@@ -207,8 +240,13 @@ class Views:
 
     def repository(self, repo: Repo) -> dict[str, Any]:
         return {
-            "__typename": "Repository", "id": repo.node_id, "name": repo.name, "nameWithOwner": repo.full_name,
-            "databaseId": repo.id, "url": f"{self.urls.web}/{repo.full_name}", "owner": self.user(repo.owner),
+            "__typename": "Repository",
+            "id": repo.node_id,
+            "name": repo.name,
+            "nameWithOwner": repo.full_name,
+            "databaseId": repo.id,
+            "url": f"{self.urls.web}/{repo.full_name}",
+            "owner": self.user(repo.owner),
             "isPrivate": repo.private,
             "issue": lambda info, number: self._issue_number(repo, number),
             "issues": lambda info, **args: self._issues(repo, args),
@@ -227,14 +265,18 @@ class Views:
         since = filters.get("since")
         order = args.get("orderBy") or {"field": "CREATED_AT", "direction": "ASC"}
         issues = [
-            i for i in repo.issues.values()
-            if not i.pull and (not states or i.state.upper() in states)
+            i
+            for i in repo.issues.values()
+            if not i.pull
+            and (not states or i.state.upper() in states)
             and (not labels or labels & {lb.name.lower() for lb in i.labels})
             and (since is None or iso(i.updated_at) >= _normalise_time(since))
         ]
         key = {"UPDATED_AT": "updated_at", "COMMENTS": "comments"}.get(order["field"], "created_at")
-        issues.sort(key=lambda i: (len(i.comments) if key == "comments" else getattr(i, key), i.number),
-                    reverse=order["direction"] == "DESC")
+        issues.sort(
+            key=lambda i: (len(i.comments) if key == "comments" else getattr(i, key), i.number),
+            reverse=order["direction"] == "DESC",
+        )
         return self.connection("issues", issues, self.issue, args)
 
     def issue(self, issue: Issue) -> dict[str, Any]:
@@ -242,33 +284,67 @@ class Views:
         return {
             "__typename": "PullRequest" if issue.pull else "Issue",
             "id": issue.pull.node_id if issue.pull else issue.node_id,
-            "databaseId": issue.id, "number": issue.number, "title": issue.title, "body": issue.body or "",
-            "state": issue.state.upper(), "stateReason": issue.state_reason.upper() if issue.state_reason else None,
+            "databaseId": issue.id,
+            "number": issue.number,
+            "title": issue.title,
+            "body": issue.body or "",
+            "state": issue.state.upper(),
+            "stateReason": issue.state_reason.upper() if issue.state_reason else None,
             "closed": issue.state == "closed",
             "url": f"{self.urls.web}/{repo.full_name}/{'pull' if issue.pull else 'issues'}/{issue.number}",
-            "createdAt": iso(issue.created_at), "updatedAt": iso(issue.updated_at), "closedAt": iso(issue.closed_at),
-            "author": self.user(issue.user), "authorAssociation": issue.author_association,
+            "createdAt": iso(issue.created_at),
+            "updatedAt": iso(issue.updated_at),
+            "closedAt": iso(issue.closed_at),
+            "author": self.user(issue.user),
+            "authorAssociation": issue.author_association,
             "repository": lambda info: self.repository(repo),
-            "milestone": (lambda info: {"__typename": "Milestone", "id": issue.milestone.node_id,
-                                        "number": issue.milestone.number, "title": issue.milestone.title,
-                                        "dueOn": iso(issue.milestone.due_on)}) if issue.milestone else None,
+            "milestone": (
+                lambda info: {
+                    "__typename": "Milestone",
+                    "id": issue.milestone.node_id,
+                    "number": issue.milestone.number,
+                    "title": issue.milestone.title,
+                    "dueOn": iso(issue.milestone.due_on),
+                }
+            )
+            if issue.milestone
+            else None,
             "labels": lambda info, **args: self.connection(
-                "labels", issue.labels, lambda lb: {"__typename": "Label", "id": lb.node_id, "name": lb.name,
-                                                     "color": lb.color, "description": lb.description}, args),
+                "labels",
+                issue.labels,
+                lambda lb: {
+                    "__typename": "Label",
+                    "id": lb.node_id,
+                    "name": lb.name,
+                    "color": lb.color,
+                    "description": lb.description,
+                },
+                args,
+            ),
             "projectItems": lambda info, includeArchived=True, **args: self.connection(
                 "projectItems",
-                [i for p in self.state.projects.values() for i in p.items
-                 if i.content is issue and (includeArchived or not i.archived) and self.token.can_use_projects()],
-                self.item, args),
+                [
+                    i
+                    for p in self.state.projects.values()
+                    for i in p.items
+                    if i.content is issue and (includeArchived or not i.archived) and self.token.can_use_projects()
+                ],
+                self.item,
+                args,
+            ),
         }
 
     # ---- projects -----------------------------------------------------------------------------------
     def project(self, project: Project) -> dict[str, Any]:
         return {
-            "__typename": "ProjectV2", "id": project.id, "number": project.number, "title": project.title,
-            "closed": project.closed, "owner": lambda info: self.user(project.owner),
+            "__typename": "ProjectV2",
+            "id": project.id,
+            "number": project.number,
+            "title": project.title,
+            "closed": project.closed,
+            "owner": lambda info: self.user(project.owner),
             "url": f"{self.urls.web}/{'orgs' if project.owner.type == 'Organization' else 'users'}/"
-                   f"{project.owner.login}/projects/{project.number}",
+            f"{project.owner.login}/projects/{project.number}",
             "field": lambda info, name: next((self.field(f) for f in project.fields if f.name == name), None),
             "fields": lambda info, **args: self.connection("fields", project.fields, self.field, args),
             "items": lambda info, **args: self.connection("items", project.items, self.item, args),
@@ -277,29 +353,51 @@ class Views:
     def field(self, project_field: ProjectField) -> dict[str, Any]:
         if project_field.data_type == "SINGLE_SELECT":
             return {
-                "__typename": "ProjectV2SingleSelectField", "id": project_field.id, "name": project_field.name,
+                "__typename": "ProjectV2SingleSelectField",
+                "id": project_field.id,
+                "name": project_field.name,
                 "dataType": "SINGLE_SELECT",
                 "options": lambda info, names=None: [
-                    {"id": o.id, "name": o.name, "color": o.color, "description": o.description,
-                     "nameHTML": o.name, "descriptionHTML": o.description}
-                    for o in project_field.options if names is None or o.name in names],
+                    {
+                        "id": o.id,
+                        "name": o.name,
+                        "color": o.color,
+                        "description": o.description,
+                        "nameHTML": o.name,
+                        "descriptionHTML": o.description,
+                    }
+                    for o in project_field.options
+                    if names is None or o.name in names
+                ],
             }
-        return {"__typename": "ProjectV2Field", "id": project_field.id, "name": project_field.name,
-                "dataType": project_field.data_type}
+        return {
+            "__typename": "ProjectV2Field",
+            "id": project_field.id,
+            "name": project_field.name,
+            "dataType": project_field.data_type,
+        }
 
     def item(self, item: Item) -> dict[str, Any]:
         def value(project_field: ProjectField) -> dict[str, Any] | None:
             if project_field.data_type == "TITLE":
                 title = item.content.title if item.content else item.draft_title
-                return {"__typename": "ProjectV2ItemFieldTextValue", "text": title,
-                        "field": lambda info: self.field(project_field)}
+                return {
+                    "__typename": "ProjectV2ItemFieldTextValue",
+                    "text": title,
+                    "field": lambda info: self.field(project_field),
+                }
             option_id = item.values.get(project_field.id)
             option = next((o for o in project_field.options if o.id == option_id), None)
             if option is None:
                 return None
-            return {"__typename": "ProjectV2ItemFieldSingleSelectValue", "optionId": option.id, "name": option.name,
-                    "color": option.color, "field": lambda info: self.field(project_field),
-                    "updatedAt": iso(item.updated_at)}
+            return {
+                "__typename": "ProjectV2ItemFieldSingleSelectValue",
+                "optionId": option.id,
+                "name": option.name,
+                "color": option.color,
+                "field": lambda info: self.field(project_field),
+                "updatedAt": iso(item.updated_at),
+            }
 
         def by_name(info: Any, name: str) -> dict[str, Any] | None:
             project_field = item.project.field_named(name)
@@ -313,14 +411,25 @@ class Views:
         if item.content is not None:
             content = self.issue(item.content)
         elif item.draft_title is not None:
-            content = {"__typename": "DraftIssue", "id": item.id.replace("PVTI", "DI"), "title": item.draft_title,
-                       "body": ""}
+            content = {
+                "__typename": "DraftIssue",
+                "id": item.id.replace("PVTI", "DI"),
+                "title": item.draft_title,
+                "body": "",
+            }
         return {
-            "__typename": "ProjectV2Item", "id": item.id, "databaseId": item.database_id,
-            "isArchived": item.archived, "type": item.type, "createdAt": iso(item.created_at),
-            "updatedAt": iso(item.updated_at), "creator": self.user(item.creator), "content": content,
+            "__typename": "ProjectV2Item",
+            "id": item.id,
+            "databaseId": item.database_id,
+            "isArchived": item.archived,
+            "type": item.type,
+            "createdAt": iso(item.created_at),
+            "updatedAt": iso(item.updated_at),
+            "creator": self.user(item.creator),
+            "content": content,
             "project": lambda info: self.project(item.project),
-            "fieldValueByName": by_name, "fieldValues": all_values,
+            "fieldValueByName": by_name,
+            "fieldValues": all_values,
         }
 
     # ---- mutations ------------------------------------------------------------------------------------

@@ -38,8 +38,15 @@ class Response:
 class HttpError(Exception):
     def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
-        self.response = Response(status, {"message": message, "documentation_url": DOCS, "status": str(status),
-                                          **({"errors": errors} if errors else {})})
+        self.response = Response(
+            status,
+            {
+                "message": message,
+                "documentation_url": DOCS,
+                "status": str(status),
+                **({"errors": errors} if errors else {}),
+            },
+        )
 
 
 def not_found() -> HttpError:
@@ -59,6 +66,7 @@ def route(method: str, pattern: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         ROUTES.append((method, re.compile(f"^{pattern}$"), handler))
         return handler
+
     return register
 
 
@@ -114,7 +122,7 @@ def paginate(request: Request, items: list[Any]) -> tuple[list[Any], dict[str, s
     except ValueError:
         raise HttpError(400, "Invalid pagination parameters") from None
     last = max(1, -(-len(items) // per_page))
-    chunk = items[(page - 1) * per_page: page * per_page]
+    chunk = items[(page - 1) * per_page : page * per_page]
 
     def link(number: int) -> str:
         query = dict(request.query, page=str(number), per_page=str(per_page))
@@ -185,14 +193,17 @@ def list_issues(state: State, request: Request, params: dict[str, str]) -> Respo
     wanted_labels = {x.strip().lower() for x in request.query.get("labels", "").split(",") if x.strip()}
     since = _since(request)
     issues = [
-        issue for issue in repo.issues.values()
+        issue
+        for issue in repo.issues.values()
         if (wanted_state == "all" or issue.state == wanted_state)
         and wanted_labels <= {label.name.lower() for label in issue.labels}
         and (since is None or issue.updated_at >= since)
     ]
     sort_key = {"updated": "updated_at", "comments": "comments"}.get(request.query.get("sort", ""), "created_at")
-    issues.sort(key=lambda i: (len(i.comments) if sort_key == "comments" else getattr(i, sort_key), i.number),
-                reverse=request.query.get("direction", "desc") == "desc")
+    issues.sort(
+        key=lambda i: (len(i.comments) if sort_key == "comments" else getattr(i, sort_key), i.number),
+        reverse=request.query.get("direction", "desc") == "desc",
+    )
     page, headers = paginate(request, issues)
     return Response(200, [objects.issue_json(issue, request.urls) for issue in page], headers)
 
@@ -204,8 +215,9 @@ def create_issue(state: State, request: Request, params: dict[str, str]) -> Resp
     body = request.body or {}
     if not isinstance(body.get("title"), str) or not body["title"].strip():
         raise validation_failed("Issue", "missing_field", "title")
-    issue = state.issue(repo, body["title"], body=body.get("body"), labels=tuple(body.get("labels") or ()),
-                        user=token.user.login)
+    issue = state.issue(
+        repo, body["title"], body=body.get("body"), labels=tuple(body.get("labels") or ()), user=token.user.login
+    )
     return Response(201, objects.issue_json(issue, request.urls))
 
 
@@ -312,6 +324,7 @@ def create_comment(state: State, request: Request, params: dict[str, str]) -> Re
 
 def _comment_factory(**kwargs: Any) -> Any:
     from .state import Comment
+
     return Comment(**kwargs)
 
 
@@ -420,8 +433,15 @@ def create_milestone(state: State, request: Request, params: dict[str, str]) -> 
     if not title:
         raise validation_failed("Milestone", "missing_field", "title")
     from .state import Milestone
-    milestone = state.register("MI", Milestone, number=repo.next_milestone, title=title, creator=token.user,
-                               description=(request.body or {}).get("description"))
+
+    milestone = state.register(
+        "MI",
+        Milestone,
+        number=repo.next_milestone,
+        title=title,
+        creator=token.user,
+        description=(request.body or {}).get("description"),
+    )
     repo.next_milestone += 1
     repo.milestones[milestone.number] = milestone
     return Response(201, objects.milestone_json(milestone, repo, request.urls))
@@ -446,10 +466,22 @@ def list_pulls(state: State, request: Request, params: dict[str, str]) -> Respon
 def list_pull_files(state: State, request: Request, params: dict[str, str]) -> Response:
     pull = _pull(_repo(state, params), params["number"])
     page, headers = paginate(request, pull.files)
-    body = [{"sha": hashlib.sha1(f["filename"].encode()).hexdigest(), "filename": f["filename"],
-             "status": f.get("status", "modified"), "additions": 1, "deletions": 0, "changes": 1,
-             "blob_url": "", "raw_url": "", "contents_url": "", "patch": f.get("patch", ""),
-             **({"previous_filename": f["previous_filename"]} if "previous_filename" in f else {})} for f in page]
+    body = [
+        {
+            "sha": hashlib.sha1(f["filename"].encode()).hexdigest(),
+            "filename": f["filename"],
+            "status": f.get("status", "modified"),
+            "additions": 1,
+            "deletions": 0,
+            "changes": 1,
+            "blob_url": "",
+            "raw_url": "",
+            "contents_url": "",
+            "patch": f.get("patch", ""),
+            **({"previous_filename": f["previous_filename"]} if "previous_filename" in f else {}),
+        }
+        for f in page
+    ]
     return Response(200, body, headers)
 
 
@@ -466,8 +498,14 @@ def create_review(state: State, request: Request, params: dict[str, str]) -> Res
     pull = _pull(_repo(state, params), params["number"])
     event = (request.body or {}).get("event", "COMMENT")
     review_state = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED"}.get(event, "COMMENTED")
-    review = state.register("PRR", Review, user=token.user, state=review_state, commit_id=pull.head_sha,
-                            body=(request.body or {}).get("body", ""))
+    review = state.register(
+        "PRR",
+        Review,
+        user=token.user,
+        state=review_state,
+        commit_id=pull.head_sha,
+        body=(request.body or {}).get("body", ""),
+    )
     pull.reviews.append(review)
     return Response(200, objects.review_json(review, pull, request.urls))
 
@@ -483,9 +521,16 @@ def create_status(state: State, request: Request, params: dict[str, str]) -> Res
     description = body.get("description")
     if description is not None and len(description) > 140:
         raise validation_failed("Status", "custom", "description")
-    status = state.register("SC", Status, sha=params["sha"], state=body["state"],
-                            context=body.get("context") or "default", description=description,
-                            target_url=body.get("target_url"), creator=token.user)
+    status = state.register(
+        "SC",
+        Status,
+        sha=params["sha"],
+        state=body["state"],
+        context=body.get("context") or "default",
+        description=description,
+        target_url=body.get("target_url"),
+        creator=token.user,
+    )
     repo.statuses.append(status)
     return Response(201, objects.status_json(status, repo, request.urls))
 
@@ -512,10 +557,19 @@ def combined_status(state: State, request: Request, params: dict[str, str]) -> R
     for status in _statuses_for(repo, params["ref"]):
         latest.setdefault(status.context, status)
     states = {s.state for s in latest.values()}
-    overall = "failure" if states & {"failure", "error"} else "pending" if "pending" in states or not states else "success"
-    return Response(200, {"state": overall, "sha": params["ref"], "total_count": len(latest),
-                          "statuses": [objects.status_json(s, repo, request.urls) for s in latest.values()],
-                          "repository": objects.repo_json(repo, request.urls)})
+    overall = (
+        "failure" if states & {"failure", "error"} else "pending" if "pending" in states or not states else "success"
+    )
+    return Response(
+        200,
+        {
+            "state": overall,
+            "sha": params["ref"],
+            "total_count": len(latest),
+            "statuses": [objects.status_json(s, repo, request.urls) for s in latest.values()],
+            "repository": objects.repo_json(repo, request.urls),
+        },
+    )
 
 
 @route("POST", REPO + "/check-runs")
@@ -540,10 +594,20 @@ def list_check_runs(state: State, request: Request, params: dict[str, str]) -> R
 # ---- contents -----------------------------------------------------------------------------------------
 def _content_json(repo: Repo, path: str, data: bytes, urls: Urls) -> dict[str, Any]:
     sha = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-    return {"type": "file", "encoding": "base64", "size": len(data), "name": path.rsplit("/", 1)[-1], "path": path,
-            "content": base64.b64encode(data).decode(), "sha": sha, "url": f"{urls.repo(repo)}/contents/{path}",
-            "git_url": None, "html_url": f"{urls.web}/{repo.full_name}/blob/{repo.default_branch}/{path}",
-            "download_url": None, "_links": {}}
+    return {
+        "type": "file",
+        "encoding": "base64",
+        "size": len(data),
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "content": base64.b64encode(data).decode(),
+        "sha": sha,
+        "url": f"{urls.repo(repo)}/contents/{path}",
+        "git_url": None,
+        "html_url": f"{urls.web}/{repo.full_name}/blob/{repo.default_branch}/{path}",
+        "download_url": None,
+        "_links": {},
+    }
 
 
 @route("GET", REPO + "/contents/(?P<path>.+)")
@@ -570,9 +634,13 @@ def put_content(state: State, request: Request, params: dict[str, str]) -> Respo
         raise validation_failed("Content", "invalid", "content") from None
     created = path not in repo.contents
     repo.contents[path] = data
-    return Response(201 if created else 200, {"content": _content_json(repo, path, data, request.urls),
-                                              "commit": {"sha": hashlib.sha1(data).hexdigest(),
-                                                         "message": body.get("message", "")}})
+    return Response(
+        201 if created else 200,
+        {
+            "content": _content_json(repo, path, data, request.urls),
+            "commit": {"sha": hashlib.sha1(data).hexdigest(), "message": body.get("message", "")},
+        },
+    )
 
 
 @route("GET", REPO + "/commits/(?P<ref>[^/]+)")
@@ -585,9 +653,18 @@ def get_commit(state: State, request: Request, params: dict[str, str]) -> Respon
     if not re.fullmatch(r"[0-9a-f]{40}", sha):
         raise HttpError(422, f"No commit found for SHA: {params['ref']}")
     api = f"{request.urls.repo(repo)}/commits/{sha}"
-    return Response(200, {"sha": sha, "node_id": state.node_id("C", int(sha[:6], 16)), "url": api,
-                          "html_url": f"{request.urls.web}/{repo.full_name}/commit/{sha}",
-                          "commit": {"message": "", "url": api}, "parents": [], "files": []})
+    return Response(
+        200,
+        {
+            "sha": sha,
+            "node_id": state.node_id("C", int(sha[:6], 16)),
+            "url": api,
+            "html_url": f"{request.urls.web}/{repo.full_name}/commit/{sha}",
+            "commit": {"message": "", "url": api},
+            "parents": [],
+            "files": [],
+        },
+    )
 
 
 @route("GET", REPO + "/statuses/(?P<ref>[^/]+)")

@@ -7,7 +7,7 @@ import re
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -42,10 +42,12 @@ class Fault:
     served: int = 0
 
     def matches(self, method: str, path: str, operation: str | None) -> bool:
-        return (self.served < self.times
-                and (self.method is None or self.method == method)
-                and (self.path is None or re.search(self.path, path) is not None)
-                and (self.operation is None or self.operation == operation))
+        return (
+            self.served < self.times
+            and (self.method is None or self.method == method)
+            and (self.path is None or re.search(self.path, path) is not None)
+            and (self.operation is None or self.operation == operation)
+        )
 
 
 @dataclass
@@ -115,9 +117,13 @@ class GitHubEmulator:
 
     def env(self, token: str | None = None, **extra: str) -> dict[str, str]:
         """Environment variables that point the bot at this emulator."""
-        variables = {"GITHUB_API_URL": self.api_url, "GITHUB_GRAPHQL_URL": self.graphql_url,
-                     "GITHUB_SERVER_URL": self.urls.web, "MLOPS_RETRY_BACKOFF": "0.01",
-                     "MLOPS_RETRY_MAX_WAIT": "3"}
+        variables = {
+            "GITHUB_API_URL": self.api_url,
+            "GITHUB_GRAPHQL_URL": self.graphql_url,
+            "GITHUB_SERVER_URL": self.urls.web,
+            "MLOPS_RETRY_BACKOFF": "0.01",
+            "MLOPS_RETRY_MAX_WAIT": "3",
+        }
         if token:
             variables["GITHUB_TOKEN"] = token
         variables.update(extra)
@@ -135,11 +141,17 @@ class GitHubEmulator:
             self.requests.clear()
             self.events.clear()
 
-    def served(self, *, method: str | None = None, operation: str | None = None, path: str | None = None) -> list[Recorded]:
+    def served(
+        self, *, method: str | None = None, operation: str | None = None, path: str | None = None
+    ) -> list[Recorded]:
         with self._lock:
-            return [r for r in self.requests
-                    if (method is None or r.method == method) and (operation is None or r.operation == operation)
-                    and (path is None or re.search(path, r.path))]
+            return [
+                r
+                for r in self.requests
+                if (method is None or r.method == method)
+                and (operation is None or r.operation == operation)
+                and (path is None or re.search(path, r.path))
+            ]
 
     def emit(self, name: str, payload: dict[str, Any]) -> Event:
         event = Event(name, payload)
@@ -162,7 +174,9 @@ class GitHubEmulator:
                     return fault
         return None
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes) -> tuple[int, dict[str, str], bytes | None]:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], raw_body: bytes
+    ) -> tuple[int, dict[str, str], bytes | None]:
         """Returns (status, headers, body); a body of None means: drop the connection."""
         split = urllib.parse.urlsplit(raw_path)
         path, query = split.path, dict(urllib.parse.parse_qsl(split.query))
@@ -194,7 +208,7 @@ class GitHubEmulator:
             status = 401 if "status" in result else 200
             response = rest.Response(status, result)
         elif path.startswith(self.api_prefix):
-            request = rest.Request(method, path[len(self.api_prefix):] or "/", query, body, token, self.urls)
+            request = rest.Request(method, path[len(self.api_prefix) :] or "/", query, body, token, self.urls)
             response = self._dispatch_with_events(request, token)
         else:
             response = rest.Response(404, {"message": "Not Found"})
@@ -203,45 +217,100 @@ class GitHubEmulator:
             return 0, {}, None
         return self._finish(method, path, query, operation, response.status, response.body, response.headers)
 
-    def _fault_response(self, fault: Fault, method: str, path: str, query: dict[str, str], operation: str | None,
-                        is_graphql: bool) -> tuple[int, dict[str, str], bytes | None]:
+    def _fault_response(
+        self, fault: Fault, method: str, path: str, query: dict[str, str], operation: str | None, is_graphql: bool
+    ) -> tuple[int, dict[str, str], bytes | None]:
         reset = str(int(now().timestamp()) + fault.reset_in)
         if fault.kind == "secondary_rate_limit":
-            return self._finish(method, path, query, operation, 403, {
-                "message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-                "documentation_url": rest.DOCS}, {"Retry-After": str(fault.retry_after)}, fault.kind)
+            return self._finish(
+                method,
+                path,
+                query,
+                operation,
+                403,
+                {
+                    "message": "You have exceeded a secondary rate limit. "
+                    "Please wait a few minutes before you try again.",
+                    "documentation_url": rest.DOCS,
+                },
+                {"Retry-After": str(fault.retry_after)},
+                fault.kind,
+            )
         if fault.kind == "primary_rate_limit":
             limit_headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
             if is_graphql:
-                return self._finish(method, path, query, operation, 200, {"errors": [{
-                    "type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]},
-                    limit_headers, fault.kind)
-            return self._finish(method, path, query, operation, 403, {
-                "message": "API rate limit exceeded for user ID 1.", "documentation_url": rest.DOCS},
-                limit_headers, fault.kind)
-        return self._finish(method, path, query, operation, fault.status,
-                            {"message": "Server Error"} if fault.status >= 500 else {"message": "Injected"},
-                            {}, fault.kind)
+                return self._finish(
+                    method,
+                    path,
+                    query,
+                    operation,
+                    200,
+                    {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded for user ID 1."}]},
+                    limit_headers,
+                    fault.kind,
+                )
+            return self._finish(
+                method,
+                path,
+                query,
+                operation,
+                403,
+                {"message": "API rate limit exceeded for user ID 1.", "documentation_url": rest.DOCS},
+                limit_headers,
+                fault.kind,
+            )
+        return self._finish(
+            method,
+            path,
+            query,
+            operation,
+            fault.status,
+            {"message": "Server Error"} if fault.status >= 500 else {"message": "Injected"},
+            {},
+            fault.kind,
+        )
 
-    def _finish(self, method: str, path: str, query: dict[str, str], operation: str | None, status: int,
-                body: Any, headers: dict[str, str], fault: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    def _finish(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        operation: str | None,
+        status: int,
+        body: Any,
+        headers: dict[str, str],
+        fault: str | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
         self._record(method, path, query, operation, status, fault)
-        out = {"Content-Type": "application/json; charset=utf-8", "X-GitHub-Media-Type": "github.v3",
-               "X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "4999",
-               "X-RateLimit-Reset": str(int(now().timestamp()) + 3600), "X-RateLimit-Used": "1",
-               "X-RateLimit-Resource": "graphql" if path.endswith("graphql") else "core"}
+        out = {
+            "Content-Type": "application/json; charset=utf-8",
+            "X-GitHub-Media-Type": "github.v3",
+            "X-RateLimit-Limit": "5000",
+            "X-RateLimit-Remaining": "4999",
+            "X-RateLimit-Reset": str(int(now().timestamp()) + 3600),
+            "X-RateLimit-Used": "1",
+            "X-RateLimit-Resource": "graphql" if path.endswith("graphql") else "core",
+        }
         out.update(headers)
         return status, out, b"" if body is None else json.dumps(body).encode()
 
-    def _record(self, method: str, path: str, query: dict[str, str], operation: str | None, status: int | None,
-                fault: str | None) -> None:
+    def _record(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        operation: str | None,
+        status: int | None,
+        fault: str | None,
+    ) -> None:
         with self._lock:
             self.requests.append(Recorded(method, path, query, operation, status, fault))
 
     # ---- webhooks for REST changes ----------------------------------------------------------------
     def _dispatch_with_events(self, request: rest.Request, token: Token | None) -> rest.Response:
-        issue_match = re.match(rf"^{rest.REPO}/issues(?:/(?P<number>\d+))?(?P<rest>/labels.*|/comments)?$",
-                               request.path)
+        issue_match = re.match(
+            rf"^{rest.REPO}/issues(?:/(?P<number>\d+))?(?P<rest>/labels.*|/comments)?$", request.path
+        )
         before = None
         if issue_match and request.method != "GET":
             repo = self.state.find_repo(issue_match["owner"], issue_match["repo"])
@@ -263,8 +332,9 @@ class GitHubEmulator:
             issue = repo.issues[int(issue_match["number"])]
             if issue_match["rest"] == "/comments":
                 comment = issue.comments[-1]
-                self.emit("issue_comment", webhooks.issue_comment_event("created", issue, comment, token.user,
-                                                                        self.urls))
+                self.emit(
+                    "issue_comment", webhooks.issue_comment_event("created", issue, comment, token.user, self.urls)
+                )
                 return response
             self._emit_diff(before, issue, token)
         return response
@@ -288,8 +358,12 @@ class GitHubEmulator:
 
 
 def _snapshot(issue: Issue) -> dict[str, Any]:
-    return {"title": issue.title, "body": issue.body, "state": issue.state,
-            "labels": {label.name.lower() for label in issue.labels}}
+    return {
+        "title": issue.title,
+        "body": issue.body,
+        "state": issue.state,
+        "labels": {label.name.lower() for label in issue.labels},
+    }
 
 
 def _handler_for(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:

@@ -256,10 +256,13 @@ class State:
                 self.users[login.lower()] = self.register(prefix, User, login=login, type=type)
             return self.users[login.lower()]
 
-    def add_token(self, token: str, login: str, kind: str = "pat", scopes: tuple[str, ...] = ("repo", "project")) -> Token:
+    def add_token(
+        self, token: str, login: str, kind: str = "pat", scopes: tuple[str, ...] = ("repo", "project")
+    ) -> Token:
         with self.lock:
-            self.tokens[token] = Token(self.user(login, "Bot" if login.endswith("[bot]") else "User"), kind,
-                                       frozenset(scopes))
+            self.tokens[token] = Token(
+                self.user(login, "Bot" if login.endswith("[bot]") else "User"), kind, frozenset(scopes)
+            )
             return self.tokens[token]
 
     def repo(self, full_name: str, owner_type: str = "Organization") -> Repo:
@@ -280,15 +283,32 @@ class State:
                 repo.labels[name.lower()] = self.register("LA", Label, name=name, color=color, description=description)
             return repo.labels[name.lower()]
 
-    def issue(self, repo: Repo, title: str, *, body: str | None = None, labels: tuple[str, ...] = (),
-              user: str = "octocat", state: str = "open", author_association: str = "OWNER",
-              created_at: dt.datetime | None = None) -> Issue:
+    def issue(
+        self,
+        repo: Repo,
+        title: str,
+        *,
+        body: str | None = None,
+        labels: tuple[str, ...] = (),
+        user: str = "octocat",
+        state: str = "open",
+        author_association: str = "OWNER",
+        created_at: dt.datetime | None = None,
+    ) -> Issue:
         with self.lock:
             number = repo.next_number
             repo.next_number += 1
-            issue = self.register("I", Issue, number=number, repo=repo, title=title, user=self.user(user),
-                                  body=body, labels=[self.label(repo, name) for name in labels],
-                                  author_association=author_association)
+            issue = self.register(
+                "I",
+                Issue,
+                number=number,
+                repo=repo,
+                title=title,
+                user=self.user(user),
+                body=body,
+                labels=[self.label(repo, name) for name in labels],
+                author_association=author_association,
+            )
             if created_at:
                 issue.created_at = issue.updated_at = created_at
             if state == "closed":
@@ -296,21 +316,48 @@ class State:
             repo.issues[number] = issue
             return issue
 
-    def pull_request(self, repo: Repo, title: str, *, body: str | None = "", user: str = "octocat",
-                     head_sha: str | None = None, head_ref: str = "feature", base_ref: str = "main",
-                     head_repo: Repo | None = None, draft: bool = False,
-                     files: tuple[str, ...] = (), author_association: str = "MEMBER") -> PullRequest:
+    def pull_request(
+        self,
+        repo: Repo,
+        title: str,
+        *,
+        body: str | None = "",
+        user: str = "octocat",
+        head_sha: str | None = None,
+        head_ref: str = "feature",
+        base_ref: str = "main",
+        head_repo: Repo | None = None,
+        draft: bool = False,
+        files: tuple[str, ...] = (),
+        author_association: str = "MEMBER",
+    ) -> PullRequest:
         with self.lock:
             issue = self.issue(repo, title, body=body, user=user, author_association=author_association)
             sha = head_sha or hashlib.sha1(f"{repo.full_name}#{issue.number}".encode()).hexdigest()
-            pull = self.register("PR", PullRequest, issue=issue, head_sha=sha, head_ref=head_ref, base_ref=base_ref,
-                                 head_repo=head_repo or repo, draft=draft,
-                                 files=[{"filename": name, "status": "modified"} for name in files])
+            pull = self.register(
+                "PR",
+                PullRequest,
+                issue=issue,
+                head_sha=sha,
+                head_ref=head_ref,
+                base_ref=base_ref,
+                head_repo=head_repo or repo,
+                draft=draft,
+                files=[{"filename": name, "status": "modified"} for name in files],
+            )
             issue.pull = pull
             return pull
 
-    def project(self, owner_login: str, number: int, *, title: str = "Board", owner_type: str = "Organization",
-                status_options: tuple[str, ...] = (), extra_fields: dict[str, tuple[str, ...]] | None = None) -> Project:
+    def project(
+        self,
+        owner_login: str,
+        number: int,
+        *,
+        title: str = "Board",
+        owner_type: str = "Organization",
+        status_options: tuple[str, ...] = (),
+        extra_fields: dict[str, tuple[str, ...]] | None = None,
+    ) -> Project:
         with self.lock:
             owner = self.user(owner_login, owner_type)
             project = self.register_project(owner, number, title)
@@ -341,8 +388,14 @@ class State:
     def add_item(self, project: Project, content: Issue | None, creator: User, draft_title: str | None = None) -> Item:
         with self.lock:
             database_id = self.next_id()
-            item = Item(id=self.node_id("PVTI", database_id), database_id=database_id, project=project,
-                        content=content, draft_title=draft_title, creator=creator)
+            item = Item(
+                id=self.node_id("PVTI", database_id),
+                database_id=database_id,
+                project=project,
+                content=content,
+                draft_title=draft_title,
+                creator=creator,
+            )
             project.items.append(item)
             self.nodes[item.id] = item
             return item

@@ -16,13 +16,21 @@ def _base(event: str, action: str, sender: User, urls: Urls, repo: Any) -> dict[
     payload = copy.deepcopy(example(event, action if has_example else "opened"))
     for key in ("installation", "organization", "enterprise"):
         payload.pop(key, None)
-    payload.update({"action": action, "repository": objects.repo_json(repo, urls),
-                    "sender": objects.user_json(sender, urls)})
+    payload.update(
+        {"action": action, "repository": objects.repo_json(repo, urls), "sender": objects.user_json(sender, urls)}
+    )
     return payload
 
 
-def issues_event(action: str, issue: Issue, sender: User, urls: Urls, *, label: Label | None = None,
-                 changes: dict[str, Any] | None = None) -> dict[str, Any]:
+def issues_event(
+    action: str,
+    issue: Issue,
+    sender: User,
+    urls: Urls,
+    *,
+    label: Label | None = None,
+    changes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     payload = _base("issues", action, sender, urls, issue.repo)
     payload["issue"] = objects.issue_json(issue, urls)
     if action in ("labeled", "unlabeled"):
@@ -38,13 +46,16 @@ def issues_event(action: str, issue: Issue, sender: User, urls: Urls, *, label: 
 def transferred_event(old_issue: Issue, new_issue: Issue, sender: User, urls: Urls) -> dict[str, Any]:
     payload = _base("issues", "transferred", sender, urls, old_issue.repo)
     payload["issue"] = objects.issue_json(old_issue, urls)
-    payload["changes"] = {"new_issue": objects.issue_json(new_issue, urls),
-                          "new_repository": objects.repo_json(new_issue.repo, urls)}
+    payload["changes"] = {
+        "new_issue": objects.issue_json(new_issue, urls),
+        "new_repository": objects.repo_json(new_issue.repo, urls),
+    }
     return payload
 
 
-def issue_comment_event(action: str, issue: Issue, comment: Comment, sender: User, urls: Urls,
-                        changes: dict[str, Any] | None = None) -> dict[str, Any]:
+def issue_comment_event(
+    action: str, issue: Issue, comment: Comment, sender: User, urls: Urls, changes: dict[str, Any] | None = None
+) -> dict[str, Any]:
     payload = _base("issue_comment", action, sender, urls, issue.repo)
     payload["issue"] = objects.issue_json(issue, urls)
     payload["comment"] = objects.comment_json(comment, issue, urls)
