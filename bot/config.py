@@ -103,6 +103,12 @@ class ProjectRef:
     owner_kind: str  # "organization" or "user"
     owner: str
     number: int
+    scheme: str = "https"
+
+    @property
+    def url(self) -> str:
+        kind = "orgs" if self.owner_kind == "organization" else "users"
+        return f"{self.scheme}://{self.host}/{kind}/{self.owner}/projects/{self.number}"
 
     @classmethod
     def parse(cls, url: str, location: Location | None = None) -> ProjectRef:
@@ -114,7 +120,7 @@ class ProjectRef:
                 location,
             )
         kind = "organization" if match["kind"] == "orgs" else "user"
-        return cls(match["host"], kind, match["owner"], int(match["number"]))
+        return cls(match["host"], kind, match["owner"], int(match["number"]), match["scheme"])
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,11 @@ def client_for(github, token=BOT_TOKEN, settings=FAST, replay_posts=True) -> Git
     )
 
 
+def fetch_repo(client: GitHubClient) -> dict:
+    """Read the repository for real (the client is lazy: naming it sends nothing)."""
+    return client.rest.get_repo("acme/churn").raw_data
+
+
 @pytest.fixture
 def repo(github):
     return github.state.repo("acme/churn")
@@ -30,7 +35,7 @@ def repo(github):
 def test_5xx_is_retried_with_backoff_and_counted(github, repo):
     github.inject(Fault("status", status=502, method="GET", path="/repos/acme/churn$", times=2))
     client = client_for(github)
-    assert client.rest.get_repo("acme/churn").full_name == "acme/churn"
+    assert client.rest.get_repo("acme/churn").raw_data["full_name"] == "acme/churn"
     assert client.request_log.retries == 2
     assert client.request_log.total == 1  # one logical request
     assert [r.status for r in github.served(path="/repos/acme/churn$")] == [502, 502, 200]
@@ -40,7 +45,7 @@ def test_secondary_rate_limit_honours_retry_after(github, repo):
     github.inject(Fault("secondary_rate_limit", method="GET", retry_after=1))
     client = client_for(github)
     started = time.monotonic()
-    client.rest.get_repo("acme/churn")
+    fetch_repo(client)
     assert time.monotonic() - started >= 1.0
     assert client.request_log.retries == 1
 
@@ -48,7 +53,7 @@ def test_secondary_rate_limit_honours_retry_after(github, repo):
 def test_primary_rate_limit_waits_for_reset_within_the_cap(github, repo):
     github.inject(Fault("primary_rate_limit", method="GET", reset_in=1))
     client = client_for(github)
-    client.rest.get_repo("acme/churn")
+    fetch_repo(client)
     assert client.request_log.retries == 1
     assert [r.fault for r in github.served(path="/repos/acme/churn$")] == ["primary_rate_limit", None]
 
@@ -58,7 +63,7 @@ def test_primary_rate_limit_beyond_the_cap_fails_instead_of_sleeping(github, rep
     client = client_for(github)
     started = time.monotonic()
     with pytest.raises(GithubException):
-        client.rest.get_repo("acme/churn")
+        fetch_repo(client)
     assert time.monotonic() - started < 3
 
 
@@ -73,7 +78,7 @@ def test_dropped_connection_is_retried_for_reads_and_graphql(github, repo):
     github.inject(Fault("drop", method="GET", path="/repos/acme/churn$"))
     github.inject(Fault("drop", operation="Viewer"))
     client = client_for(github)
-    client.rest.get_repo("acme/churn")
+    fetch_repo(client)
     assert client.graphql(VIEWER)["viewer"]["login"] == "mlops-bot"
     assert client.request_log.retries == 2
 
@@ -92,7 +97,7 @@ def test_lost_answer_to_a_rest_post_is_not_replayed(github, repo):
 def test_slow_answer_times_out_and_is_retried(github, repo):
     github.inject(Fault("slow", method="GET", path="/repos/acme/churn$", delay=2.5))
     client = client_for(github, settings=RetrySettings(total=3, backoff=0.01, max_wait=3, timeout=1))
-    assert client.rest.get_repo("acme/churn").name == "churn"
+    assert client.rest.get_repo("acme/churn").raw_data["name"] == "churn"
     assert client.request_log.retries == 1
 
 
@@ -110,7 +115,7 @@ def test_retries_give_up_after_the_configured_total(github, repo):
     github.inject(Fault("status", status=503, method="GET", times=100))
     client = client_for(github, settings=RetrySettings(total=2, backoff=0.01, max_wait=1, timeout=2))
     with pytest.raises(Exception):  # noqa: B017 - requests' RetryError or PyGithub's exception, by version
-        client.rest.get_repo("acme/churn")
+        fetch_repo(client)
     assert len(github.served(path="/repos/acme/churn$")) == 3
 
 
@@ -126,7 +131,7 @@ def test_requests_are_counted_by_operation(github, repo):
     client = client_for(github)
     client.graphql(VIEWER)
     client.graphql(VIEWER)
-    client.rest.get_repo("acme/churn")
+    fetch_repo(client)
     counts = client.request_log.by_operation()
     assert counts["Viewer"] == 2 and counts["GET /repos/acme/churn"] == 1
 

@@ -24,7 +24,7 @@ from github.GithubRetry import GithubRetry
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 
 from bot.errors import GitHubError
-from bot.github.queries import operation_name
+from bot.github.queries import is_mutation, operation_name
 
 log = logging.getLogger("mlops_bot.github")
 
@@ -36,6 +36,7 @@ class RequestRecord:
     method: str
     path: str
     operation: str | None  # the GraphQL operation name, for POSTs to the GraphQL endpoint
+    mutation: bool = False
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}" + (f" ({self.operation})" if self.operation else "")
@@ -64,15 +65,11 @@ class RequestLog:
         return len(self.records)
 
     @property
-    def graphql_mutations(self) -> int:
-        return sum(1 for r in self.records if r.operation and r.operation.startswith(_MUTATION_PREFIXES))
+    def mutations(self) -> int:
+        return sum(1 for r in self.records if r.mutation)
 
     def by_operation(self) -> Counter[str]:
         return Counter(r.operation or f"{r.method} {r.path}" for r in self.records)
-
-
-# Our mutation documents are all named for what they change.
-_MUTATION_PREFIXES = ("Add", "Set", "Archive", "Unarchive", "Delete", "Move")
 
 
 @dataclass(frozen=True)
@@ -141,19 +138,21 @@ def _counting(base: type) -> type:
             request_log = getattr(self.retry, "request_log", None)
             if request_log is not None:
                 path = urllib.parse.urlsplit(url).path
-                operation = _graphql_operation(input) if verb == "POST" and path.endswith("graphql") else None
-                request_log.add(RequestRecord(verb, path, operation))
+                document = _graphql_document(input) if verb == "POST" and path.endswith("graphql") else ""
+                request_log.add(
+                    RequestRecord(verb, path, operation_name(document) if document else None, is_mutation(document))
+                )
             return super().request(verb, url, input, headers, stream)
 
     Counting.__name__ = f"Counting{base.__name__}"
     return Counting
 
 
-def _graphql_operation(body: Any) -> str | None:
+def _graphql_document(body: Any) -> str:
     try:
-        return operation_name(json.loads(body)["query"])
+        return str(json.loads(body)["query"])
     except (TypeError, ValueError, KeyError):
-        return None
+        return ""
 
 
 # PyGithub offers no per-client request hook; its public seam for swapping the connection classes is
@@ -233,10 +232,24 @@ class GitHubClient:
             retry=retry,
             timeout=int(max(1, self.settings.timeout)),
             per_page=100,
+            lazy=True,  # objects are fetched when read, not when named: no request for get_repo alone
+            # PyGithub would wait 1 s between any two POSTs, and every GraphQL query is a POST; the board
+            # client paces its mutations itself (sync.mutation_pause_seconds), as GitHub's guidance asks.
+            seconds_between_requests=None,
+            seconds_between_writes=None,
         )
 
     def graphql(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Run one GraphQL document; return its `data`, or raise `GraphQLError` if it has `errors`.
+        """Run one GraphQL document; return its `data`, or raise `GraphQLError` if it has `errors`."""
+        data, errors = self.graphql_with_errors(document, variables)
+        if errors:
+            raise GraphQLError(errors, operation_name(document))
+        return data
+
+    def graphql_with_errors(
+        self, document: str, variables: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Run one document and return (data, errors): for batches whose parts fail on their own.
 
         GraphQL reports an exhausted primary rate limit as an error of type RATE_LIMITED (HTTP 200),
         which the transport cannot see: that case waits for the reset, within the cap, and retries.
@@ -246,19 +259,21 @@ class GitHubClient:
             headers, body = self.rest.requester.requestJsonAndCheck(
                 "POST", self.endpoints.graphql_url, input={"query": document, "variables": variables or {}}
             )
-            errors = body.get("errors") if isinstance(body, dict) else None
-            if not errors:
-                if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-                    raise GitHubError(f"GraphQL {operation}: the answer has no data")
-                return body["data"]
-            error = GraphQLError(errors, operation)
-            if "RATE_LIMITED" not in error.types or attempt == self.settings.total:
-                raise error
-            wait = _seconds_until_reset(headers)
-            if wait > self.settings.max_wait:
-                raise GitHubError(f"GraphQL rate limit exhausted; it resets in {wait:.0f}s, longer than the cap")
-            self.request_log.add_retry(f"GraphQL {operation}: rate limited, waiting {wait:.1f}s")
-            time.sleep(wait)
+            body = body if isinstance(body, dict) else {}
+            errors = body.get("errors") or []
+            data = body.get("data")
+            if any(error.get("type") == "RATE_LIMITED" for error in errors) and attempt < self.settings.total:
+                wait = _seconds_until_reset(headers)
+                if wait > self.settings.max_wait:
+                    raise GitHubError(f"GraphQL rate limit exhausted; it resets in {wait:.0f}s, longer than the cap")
+                self.request_log.add_retry(f"GraphQL {operation}: rate limited, waiting {wait:.1f}s")
+                time.sleep(wait)
+                continue
+            if not isinstance(data, dict):
+                if errors:
+                    raise GraphQLError(errors, operation)
+                raise GitHubError(f"GraphQL {operation}: the answer has no data")
+            return data, errors
         raise AssertionError("unreachable")
 
 

@@ -7,7 +7,7 @@ from functools import cache
 from pathlib import Path
 
 QUERY_DIR = Path(__file__).parent / "queries"
-_OPERATION = re.compile(r"^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)", re.MULTILINE)
+_OPERATION = re.compile(r"^\s*(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)", re.MULTILINE)
 
 
 @cache
@@ -22,4 +22,9 @@ def all_documents() -> dict[str, str]:
 
 def operation_name(document: str) -> str | None:
     match = _OPERATION.search(document)
-    return match.group(1) if match else None
+    return match.group(2) if match else None
+
+
+def is_mutation(document: str) -> bool:
+    match = _OPERATION.search(document)
+    return bool(match) and match.group(1) == "mutation"

@@ -1,0 +1,179 @@
+"""Board planning, pure: issues + items + configuration -> the moves that bring the board in step.
+
+The column an issue belongs in is computed from its current labels and state only, never from
+the one label an event changed: closed issues go to the closed column; otherwise the mapped label
+that comes first in the precedence order (by default the column furthest along the lifecycle) wins.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.config import BoardConfig, Config
+from bot.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class IssueState:
+    node_id: str
+    repository: str  # owner/name
+    number: int
+    state: str  # OPEN or CLOSED
+    labels: tuple[str, ...]
+
+    @property
+    def ref(self) -> str:
+        return f"{self.repository}#{self.number}"
+
+
+@dataclass(frozen=True)
+class ItemState:
+    item_id: str
+    content_id: str | None  # None for drafts and pull requests
+    archived: bool
+    option_id: str | None
+    creator: str | None
+
+
+@dataclass(frozen=True)
+class BoardFields:
+    """The board as GitHub has it: its id and the status field's options by name."""
+
+    project_id: str
+    title: str
+    status_field_id: str
+    options: dict[str, str]  # option name -> option id
+
+    def option_name(self, option_id: str | None) -> str | None:
+        return next((name for name, oid in self.options.items() if oid == option_id), None)
+
+
+@dataclass(frozen=True)
+class Action:
+    kind: str  # add, set_status, unarchive, archive, delete
+    issue: IssueState
+    item_id: str | None  # None until an added item has its id
+    column: str | None
+    reason: str
+
+    def describe(self) -> str:
+        verb = {
+            "add": "add to",
+            "set_status": "move to",
+            "unarchive": "unarchive into",
+            "archive": "archive",
+            "delete": "delete",
+        }[self.kind]
+        return f"{self.issue.ref}: {verb}{' ' + self.column if self.column else ''} ({self.reason})"
+
+
+@dataclass(frozen=True)
+class Placement:
+    column: str | None
+    reason: str
+
+
+def target_column(labels: Iterable[str], state: str, board: BoardConfig) -> Placement:
+    """Where an issue belongs: None when it has no mapped label."""
+    mapped = [label for label in labels if label in board.mapped_labels]
+    if not mapped:
+        return Placement(None, "no mapped label")
+    if state.upper() == "CLOSED":
+        return Placement(board.closed_column, "closed")
+    winner = next(label for label in board.label_precedence if label in mapped)
+    column = board.column_for_label(winner)
+    if len(mapped) == 1:
+        return Placement(column, f"label {winner}")
+    return Placement(column, f"label {winner} wins over {', '.join(sorted(set(mapped) - {winner}))}")
+
+
+def plan_issue(
+    issue: IssueState, item: ItemState | None, fields: BoardFields, board: BoardConfig, viewer: str | None
+) -> list[Action]:
+    """The actions for one issue given its item on the board (None if it has none)."""
+    placement = target_column(issue.labels, issue.state, board)
+    if placement.column is None:
+        if item is None or item.archived or board.unlabeled_items == "keep":
+            return []
+        if viewer is not None and item.creator != viewer:
+            return []  # the bot only retires items it added itself
+        kind = "delete" if board.unlabeled_items == "delete" else "archive"
+        return [Action(kind, issue, item.item_id, None, "lost every mapped label")]
+    option_id = fields.options[placement.column]
+    if item is None:
+        return [
+            Action("add", issue, None, placement.column, placement.reason),
+            Action("set_status", issue, None, placement.column, placement.reason),
+        ]
+    actions = []
+    if item.archived:
+        actions.append(Action("unarchive", issue, item.item_id, placement.column, placement.reason))
+    if item.option_id != option_id:
+        actions.append(Action("set_status", issue, item.item_id, placement.column, placement.reason))
+    return actions
+
+
+def plan_board(
+    issues: Iterable[IssueState],
+    items_by_content: dict[str, ItemState],
+    item_issues: dict[str, IssueState],
+    fields: BoardFields,
+    board: BoardConfig,
+    viewer: str | None,
+) -> list[Action]:
+    """The reconcile plan. `issues` are the labelled issues of the configured repositories;
+    `item_issues` are the issues (of those repositories) behind board items, as the board showed them."""
+    actions: list[Action] = []
+    seen: set[str] = set()
+    for issue in issues:
+        seen.add(issue.node_id)
+        actions.extend(plan_issue(issue, items_by_content.get(issue.node_id), fields, board, viewer))
+    for content_id, issue in item_issues.items():
+        if content_id not in seen:  # on the board, but no longer labelled
+            actions.extend(plan_issue(issue, items_by_content[content_id], fields, board, viewer))
+    return actions
+
+
+def check_board_fields(fields_found: dict[str, object] | None, board_title: str, config: Config) -> None:
+    """Fail before any mutation when the board lacks the configured status field or a column.
+
+    `fields_found` is the status field as read: {"id", "name", "options": [...]} or {"dataType"}
+    for a field that is not single-select, or None when the board has no such field.
+    """
+    board = config.board
+    where = config.locate("status_field")
+    if fields_found is None:
+        raise ConfigError(f"the board {board_title!r} has no field named {board.status_field!r}", where)
+    if "options" not in fields_found:
+        raise ConfigError(
+            f"the field {board.status_field!r} of board {board_title!r} is a {fields_found.get('dataType')} field; "
+            "it must be single-select",
+            where,
+        )
+    existing = [option["name"] for option in fields_found["options"]]  # type: ignore[index]
+    for column in board.columns:
+        if column.name not in existing:
+            raise ConfigError(
+                f"the board {board_title!r} has no {board.status_field!r} option {column.name!r} "
+                f"(it has: {', '.join(existing) or 'none'})",
+                config.locate("columns", column.name),
+            )
+
+
+@dataclass(frozen=True)
+class WipOverflow:
+    column: str
+    count: int
+    limit: int
+
+
+def wip_overflows(option_ids: Iterable[str | None], fields: BoardFields, board: BoardConfig) -> list[WipOverflow]:
+    """Columns holding more live items than their limit, given the status of every unarchived item."""
+    counts = Counter(fields.option_name(option_id) for option_id in option_ids)
+    overflows = []
+    for column in board.columns:
+        if column.wip_limit is not None and counts[column.name] > column.wip_limit:
+            overflows.append(WipOverflow(column.name, counts[column.name], column.wip_limit))
+    return overflows
