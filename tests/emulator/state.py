@@ -201,12 +201,13 @@ class Project:
     fields: list[ProjectField] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     closed: bool = False
+    by_content: dict[int, Item] = field(default_factory=dict, repr=False)  # id(issue) -> its item
 
     def field_named(self, name: str) -> ProjectField | None:
         return next((f for f in self.fields if f.name == name), None)
 
     def item_for(self, content: Issue) -> Item | None:
-        return next((i for i in self.items if i.content is content), None)
+        return self.by_content.get(id(content))
 
 
 @dataclass
@@ -397,10 +398,14 @@ class State:
                 creator=creator,
             )
             project.items.append(item)
+            if content is not None:
+                project.by_content[id(content)] = item
             self.nodes[item.id] = item
             return item
 
     def remove_item(self, item: Item) -> None:
         with self.lock:
             item.project.items.remove(item)
+            if item.content is not None:
+                item.project.by_content.pop(id(item.content), None)
             self.nodes.pop(item.id, None)

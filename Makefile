@@ -1,0 +1,31 @@
+# The two Quick start commands: `make demo` and `make test`. Both set up .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+# The main job on the bundled sample: no token, no network.
+demo: $(BIN)/.installed
+	$(BIN)/mlops-bot validate --config sample/mlops.yml
+
+# The whole test suite (installs the system packages it needs when it can).
+test: $(BIN)/.installed
+	bash tools/install-system-deps.sh
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check bot tests benchmarks tools
+	$(BIN)/ruff format --check bot tests benchmarks tools
+
+bench: $(BIN)/.installed
+	$(BIN)/python benchmarks/board_sync.py
+
+clean:
+	rm -rf $(VENV) site test-artifacts site_src/generated
