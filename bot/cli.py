@@ -7,12 +7,13 @@ Exit codes: 0 success; 1 a check that did not pass; 2 a usage or configuration e
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from bot import __version__
@@ -24,15 +25,24 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# name -> (module with `register(parser)` and `run(args) -> int`, one-line summary). Modules load lazily.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sync": ("bot.board.command", "keep the Projects board in step with ml-* issues"),
+    "checklist": ("bot.commands.checklist", "check a Markdown body against the required deployment checklist"),
+    "validate": ("bot.commands.validate", "validate the configuration and model registry files"),
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="mlops-bot", description="Keeps ML issues, board, registry and site in step.")
     parser.add_argument("--version", action="version", version=f"mlops-bot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, (register, summary) in _COMMANDS.items():
+    for name, (module, summary) in COMMANDS.items():
         sub = commands.add_parser(name, help=summary, description=summary)
         sub.add_argument("--config", help="configuration file (default: .github/mlops.yml, else defaults)")
         sub.add_argument("--verbose", "-v", action="store_true", help="log every request; show tracebacks")
-        register(sub)
+        if only is None or only == name:
+            importlib.import_module(module).register(sub)
     return parser
 
 
@@ -40,52 +50,19 @@ def add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
 
-def _register_validate(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", help="registry files or folders (default: the configured registry)")
-    add_format(parser)
-
-
-def _register_sync(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--all", action="store_true", help="reconcile every issue of the configured repositories")
-    parser.add_argument("--project-url", help="the board's URL (overrides the file and MLOPS_PROJECT_URL)")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
-    parser.add_argument("--event-name", help="default: GITHUB_EVENT_NAME")
-    parser.add_argument("--event-path", help="default: GITHUB_EVENT_PATH")
-    add_format(parser)
-
-
-def _run_validate(args: argparse.Namespace) -> int:
-    from bot.commands_validate import run
-
-    return run(args)
-
-
-def _run_sync(args: argparse.Namespace) -> int:
-    from bot.board.command import run
-
-    return run(args)
-
-
-_COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], str]] = {
-    "validate": (_register_validate, "validate the configuration and model registry files"),
-    "sync": (_register_sync, "keep the Projects board in step with ml-* issues"),
-}
-_RUNNERS: dict[str, Callable[[argparse.Namespace], int]] = {
-    "validate": _run_validate,
-    "sync": _run_sync,
-}
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     from bot.github.client import TRANSPORT_FAILURES, describe_failure
 
-    verbose = "--verbose" in (argv or sys.argv[1:]) or "-v" in (argv or sys.argv[1:])
+    given = sys.argv[1:] if argv is None else argv
+    verbose = "--verbose" in given or "-v" in given
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(name)s: %(message)s")
     try:
-        args = build_parser().parse_args(argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        chosen = next((w for w in words if w in COMMANDS), None)
+        args = build_parser(chosen).parse_args(words)
         if not args.command:
             raise UsageError("mlops-bot: choose a command (see mlops-bot --help)")
-        return _RUNNERS[args.command](args)
+        return importlib.import_module(COMMANDS[args.command][0]).run(args)
     except BotError as exc:
         if verbose:
             traceback.print_exc()

@@ -152,6 +152,6 @@ def test_exit_codes_and_no_tracebacks(tmp_path):
 def test_every_command_has_help():
     result = run_cli(["--help"])
     assert result.code == 0
-    for command in ("validate", "sync"):
+    for command in ("validate", "sync", "checklist"):
         sub = run_cli([command, "--help"])
         assert sub.code == 0 and "--config" in sub.stdout

@@ -5,12 +5,21 @@ from __future__ import annotations
 import argparse
 
 from bot.board.sync import SyncReport, sync_all, sync_event
-from bot.cli import emit
+from bot.cli import add_format, emit
 from bot.config import load_config
 from bot.errors import EXIT_OK
 from bot.events import load_event
 from bot.github.client import Clients
 from bot.summary import escape_cell, write_summary
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--all", action="store_true", help="reconcile every issue of the configured repositories")
+    parser.add_argument("--project-url", help="the board's URL (overrides the file and MLOPS_PROJECT_URL)")
+    parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    parser.add_argument("--event-name", help="default: GITHUB_EVENT_NAME")
+    parser.add_argument("--event-path", help="default: GITHUB_EVENT_PATH")
+    add_format(parser)
 
 
 def run(args: argparse.Namespace) -> int:

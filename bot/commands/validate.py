@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cli import emit, github_annotations_enabled
+from bot.cli import add_format, emit, github_annotations_enabled
 from bot.config import load_config
 from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, ConfigError
 from bot.records.registry import ModelVersion, read_model_file, read_registry
 from bot.schemas import Problem
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="*", help="registry files or folders (default: the configured registry)")
+    add_format(parser)
 
 
 def run(args: argparse.Namespace) -> int:

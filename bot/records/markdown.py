@@ -1,0 +1,77 @@
+"""One Markdown parser for everything people write (issue bodies, PR bodies, comments).
+
+markdown-it-py in CommonMark mode with GFM tables and strikethrough. Task-list items are found on its
+token stream (see `tasks`): mdit-py-plugins' tasklists rule accepts only a space after the `]`,
+where GFM also accepts a tab.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+MAX_INPUT = 262_144  # characters read from one body; GitHub caps bodies at 65,536
+
+
+@cache
+def parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def parse(text: str | None) -> list[Token]:
+    return parser().parse((text or "")[:MAX_INPUT])
+
+
+_TASK_MARKER = re.compile(r"^\[([ xX])\][ \t]")
+
+
+@dataclass(frozen=True)
+class Task:
+    checked: bool
+    text: str  # plain text after the marker, Markdown markup removed
+    line: int  # 1-based line of the item in the source
+    depth: int  # 0 for a top-level item
+    in_blockquote: bool
+
+
+def plain_text(inline: Token) -> str:
+    """An inline token's text with its Markdown markup removed."""
+    parts: list[str] = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def tasks(tokens: list[Token]) -> Iterator[Task]:
+    """Every GFM task-list item: a list item whose first paragraph starts with `[ ]`, `[x]` or `[X]`
+    followed by a space or tab. Code blocks and HTML blocks hold no tasks; nested items count alone."""
+    list_depth = -1
+    quote_depth = 0
+    for index, token in enumerate(tokens):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            list_depth += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            list_depth -= 1
+        elif token.type == "blockquote_open":
+            quote_depth += 1
+        elif token.type == "blockquote_close":
+            quote_depth -= 1
+        elif token.type == "list_item_open" and index + 2 < len(tokens):
+            paragraph, inline = tokens[index + 1], tokens[index + 2]
+            if paragraph.type != "paragraph_open" or inline.type != "inline":
+                continue
+            match = _TASK_MARKER.match(inline.content)
+            if not match:
+                continue
+            text = plain_text(inline)
+            text = _TASK_MARKER.sub("", text, count=1) if _TASK_MARKER.match(text) else text[4:]
+            line = (token.map[0] + 1) if token.map else 0
+            yield Task(match.group(1) in "xX", text.strip(), line, list_depth, quote_depth > 0)
