@@ -255,7 +255,7 @@ def pull_json(pull: PullRequest, urls: Urls) -> dict[str, Any]:
             "comments_url": f"{urls.repo(repo)}/issues/{issue.number}/comments",
             "statuses_url": f"{urls.repo(repo)}/statuses/{pull.head_sha}",
             "head": ref(pull.head_ref, pull.head_sha, pull.head_repo),
-            "base": ref(pull.base_ref, "0" * 40, repo),
+            "base": ref(pull.base_ref, pull.base_sha, repo),
             "author_association": issue.author_association,
             "auto_merge": None,
             "active_lock_reason": None,

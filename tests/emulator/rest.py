@@ -613,9 +613,13 @@ def _content_json(repo: Repo, path: str, data: bytes, urls: Urls) -> dict[str, A
 @route("GET", REPO + "/contents/(?P<path>.+)")
 def get_content(state: State, request: Request, params: dict[str, str]) -> Response:
     repo = _repo(state, params)
-    if params["path"] not in repo.contents:
+    ref = request.query.get("ref")
+    tree = repo.contents if ref in (None, repo.default_branch) else repo.commits.get(ref)
+    if tree is None:
+        raise HttpError(404, f"No commit found for the ref {ref}")
+    if params["path"] not in tree:
         raise not_found()
-    return Response(200, _content_json(repo, params["path"], repo.contents[params["path"]], request.urls))
+    return Response(200, _content_json(repo, params["path"], tree[params["path"]], request.urls))
 
 
 @route("PUT", REPO + "/contents/(?P<path>.+)")
@@ -670,3 +674,20 @@ def get_commit(state: State, request: Request, params: dict[str, str]) -> Respon
 @route("GET", REPO + "/statuses/(?P<ref>[^/]+)")
 def list_statuses_legacy(state: State, request: Request, params: dict[str, str]) -> Response:
     return list_statuses(state, request, params)
+
+
+@route("GET", "/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)/memberships/(?P<login>[^/]+)")
+def get_team_membership(state: State, request: Request, params: dict[str, str]) -> Response:
+    for repo in state.repos.values():
+        members = repo.teams.get(f"{params['org']}/{params['team']}".lower())
+        if members is not None and params["login"].lower() in members:
+            return Response(
+                200,
+                {
+                    "url": f"{request.urls.api}/orgs/{params['org']}/teams/{params['team']}/"
+                    f"memberships/{params['login']}",
+                    "role": "member",
+                    "state": "active",
+                },
+            )
+    raise not_found()

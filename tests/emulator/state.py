@@ -112,6 +112,7 @@ class PullRequest:
     head_ref: str
     base_ref: str
     head_repo: Repo  # differs from issue.repo for a pull request from a fork
+    base_sha: str = "0" * 40
     draft: bool = False
     merged: bool = False
     files: list[dict[str, Any]] = field(default_factory=list)
@@ -145,7 +146,9 @@ class Repo:
     milestones: dict[int, Milestone] = field(default_factory=dict)
     statuses: list[Status] = field(default_factory=list)
     check_runs: list[dict[str, Any]] = field(default_factory=list)
-    contents: dict[str, bytes] = field(default_factory=dict)
+    contents: dict[str, bytes] = field(default_factory=dict)  # the default branch
+    commits: dict[str, dict[str, bytes]] = field(default_factory=dict)  # sha -> the tree at that commit
+    teams: dict[str, set[str]] = field(default_factory=dict)  # "org/slug" -> member logins (lower-cased)
     collaborators: dict[str, str] = field(default_factory=dict)  # login -> admin/write/read
     created_at: dt.datetime = field(default_factory=now)
     next_number: int = 1
@@ -329,6 +332,7 @@ class State:
         base_ref: str = "main",
         head_repo: Repo | None = None,
         draft: bool = False,
+        base_sha: str | None = None,
         files: tuple[str, ...] = (),
         author_association: str = "MEMBER",
     ) -> PullRequest:
@@ -344,10 +348,20 @@ class State:
                 base_ref=base_ref,
                 head_repo=head_repo or repo,
                 draft=draft,
+                base_sha=base_sha or "0" * 40,
                 files=[{"filename": name, "status": "modified"} for name in files],
             )
             issue.pull = pull
             return pull
+
+    def commit(self, repo: Repo, files: dict[str, str], parent: str | None = None) -> str:
+        """A commit whose tree is `parent`'s (or the default branch's) with `files` written; returns its sha."""
+        with self.lock:
+            tree = dict(repo.commits[parent] if parent else repo.contents)
+            tree.update({path: text.encode() for path, text in files.items()})
+            sha = hashlib.sha1(repr(sorted(tree.items())).encode() + str(self.next_id()).encode()).hexdigest()
+            repo.commits[sha] = tree
+            return sha
 
     def project(
         self,
