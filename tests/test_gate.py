@@ -113,6 +113,7 @@ def test_not_applicable_item_passes_when_allowed(gate):
 def test_no_deployment_in_this_change(gate):
     pull = gate.pull("Fix a typo", {"README.md": "hello"})
     result, status = gate.check(pull)
+    assert result.code == 0
     assert (status.state, status.description) == ("success", "no deployment in this change")
 
 
@@ -151,7 +152,7 @@ def test_invalid_registry_file_fails_naming_file_and_line(gate):
 def test_skipping_a_stage_fails_with_the_rule(gate):
     pull = gate.pull(COMPLETE, {REGISTRY_FILE: model_text("production")}, base={REGISTRY_FILE: model_text("candidate")})
     result, status = gate.check(pull)
-    assert status.state == "failure"
+    assert result.code == 1 and status.state == "failure"
     assert "stage 'candidate' may move to staging, archived; not to 'production'" in status.description
 
 
