@@ -6,6 +6,9 @@ into their comment never gets it rewritten.
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,4 +41,42 @@ def upsert_comment(issue: Any, key: str, body: str, identity: str) -> CommentOut
             comment.edit(text)
             return CommentOutcome("updated", comment.id, comment.html_url)
     created = issue.create_comment(text)
+    return CommentOutcome("created", created.id, created.html_url)
+
+
+# ---- a comment made of named sections, each feature owning one -------------------------------------
+_STATE = re.compile(r"<!-- mlops-bot-state:([A-Za-z0-9+/=]*) -->\s*$")
+
+
+def render_sections(key: str, sections: dict[str, str]) -> str:
+    """The comment text: the visible sections in order, then their sources in a hidden state line."""
+    visible = "\n\n---\n\n".join(text.strip() for _, text in sorted(sections.items()) if text.strip())
+    state = base64.b64encode(json.dumps(sections, sort_keys=True).encode()).decode()
+    return with_marker(key, f"{visible}\n\n<!-- mlops-bot-state:{state} -->")
+
+
+def read_sections(body: str) -> dict[str, str]:
+    match = _STATE.search(body or "")
+    if not match:
+        return {}
+    try:
+        data = json.loads(base64.b64decode(match.group(1)))
+    except (ValueError, TypeError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def update_sections(issue: Any, key: str, identity: str, changes: dict[str, str]) -> CommentOutcome:
+    """Set some sections of the bot's `key` comment, keeping the others; create it if needed."""
+    tag = marker(key)
+    for comment in issue.get_comments():
+        if comment.user.login == identity and comment.body.startswith(tag):
+            text = render_sections(key, {**read_sections(comment.body), **changes})
+            if comment.body == text:
+                return CommentOutcome("unchanged", comment.id, comment.html_url)
+            comment.edit(text)
+            return CommentOutcome("updated", comment.id, comment.html_url)
+    created = issue.create_comment(render_sections(key, changes))
     return CommentOutcome("created", created.id, created.html_url)
