@@ -383,3 +383,42 @@ def test_user_projects_and_enterprise_server_paths(tmp_path):
         assert result.code == 0, result.stderr
         assert project.item_for(issue) is not None
         assert all(r.path.startswith("/api/") for r in ghes.requests)
+
+
+# ---- experiment stage on a second field ---------------------------------------------------------------
+def test_experiment_stage_is_written_to_the_stage_field_within_budget(board):
+    from tests.test_forms import GOOD_EXPERIMENT, render
+
+    stage_field = board.github.state._field(
+        "Experiment stage", "SINGLE_SELECT", ("Ideation", "Active", "Analysis", "Decision")
+    )
+    board.project.fields.append(stage_field)
+    board.configure("stage_field: Experiment stage\n")
+    issue = board.github.state.issue(
+        board.github.state.repos["acme/churn"],
+        "Experiment: sessions",
+        labels=("ml-experiment",),
+        body=render("experiment", GOOD_EXPERIMENT),
+    )
+    from tests.emulator.webhooks import issues_event
+
+    sender = board.github.state.user("jo")
+    result, requests = board.sync(event=("issues", issues_event("opened", issue, sender, board.github.urls)))
+    assert result.code == 0, result.stderr
+    (item,) = board.items(issue)
+    stage_of = {o.id: o.name for o in stage_field.options}
+    assert board.column(issue) == "Experiment" and stage_of[item.values[stage_field.id]] == "Active"
+    assert requests == 3  # read, add, then status and stage together
+    issue.body = render("experiment", {**GOOD_EXPERIMENT, "primary_metric": "AUC 0.86"})
+    result, requests = board.sync(event=("issues", issues_event("edited", issue, sender, board.github.urls)))
+    assert stage_of[item.values[stage_field.id]] == "Analysis" and requests == 2
+    issue.labels.append(board.github.state.label(issue.repo, "outcome: promote"))
+    board.sync("--all")
+    assert stage_of[item.values[stage_field.id]] == "Decision"
+
+
+def test_missing_stage_field_is_a_configuration_error(board):
+    board.configure("stage_field: Experiment stage\n")
+    _, events = open_issue(board, "Experiment", ["ml-experiment"])
+    result, _ = board.sync(event=events[0])
+    assert result.code == 2 and "has no single-select field named 'Experiment stage'" in result.stderr

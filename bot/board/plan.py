@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import BoardConfig, Config
 from bot.errors import ConfigError
+from bot.records.forms import STAGES, experiment_stage, form_for_labels, read_record
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class IssueState:
     number: int
     state: str  # OPEN or CLOSED
     labels: tuple[str, ...]
+    stage: str | None = None  # an experiment's lifecycle stage, when the board has a stage field
 
     @property
     def ref(self) -> str:
@@ -35,6 +37,7 @@ class ItemState:
     archived: bool
     option_id: str | None
     creator: str | None
+    stage_option_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class BoardFields:
     title: str
     status_field_id: str
     options: dict[str, str]  # option name -> option id
+    stage_field_id: str | None = None
+    stage_options: dict[str, str] = field(default_factory=dict)
 
     def option_name(self, option_id: str | None) -> str | None:
         return next((name for name, oid in self.options.items() if oid == option_id), None)
@@ -62,6 +67,7 @@ class Action:
         verb = {
             "add": "add to",
             "set_status": "move to",
+            "set_stage": "set stage",
             "unarchive": "unarchive into",
             "archive": "archive",
             "delete": "delete",
@@ -103,16 +109,30 @@ def plan_issue(
         return [Action(kind, issue, item.item_id, None, "lost every mapped label")]
     option_id = fields.options[placement.column]
     if item is None:
-        return [
+        actions = [
             Action("add", issue, None, placement.column, placement.reason),
             Action("set_status", issue, None, placement.column, placement.reason),
         ]
-    actions = []
-    if item.archived:
-        actions.append(Action("unarchive", issue, item.item_id, placement.column, placement.reason))
-    if item.option_id != option_id:
-        actions.append(Action("set_status", issue, item.item_id, placement.column, placement.reason))
+    else:
+        actions = []
+        if item.archived:
+            actions.append(Action("unarchive", issue, item.item_id, placement.column, placement.reason))
+        if item.option_id != option_id:
+            actions.append(Action("set_status", issue, item.item_id, placement.column, placement.reason))
+    if fields.stage_field_id and issue.stage and issue.stage in fields.stage_options:
+        if item is None or item.stage_option_id != fields.stage_options[issue.stage]:
+            actions.append(
+                Action("set_stage", issue, item.item_id if item else None, issue.stage, "experiment lifecycle")
+            )
     return actions
+
+
+def experiment_stage_of(labels: tuple[str, ...], state: str, body: str | None) -> str | None:
+    """The lifecycle stage of an experiment issue (None for other issues)."""
+    form = form_for_labels(labels)
+    if form is None or form.kind != "experiment":
+        return None
+    return experiment_stage(read_record(body, form), labels, state.upper() == "CLOSED")
 
 
 def plan_board(
@@ -160,6 +180,24 @@ def check_board_fields(fields_found: dict[str, object] | None, board_title: str,
                 f"(it has: {', '.join(existing) or 'none'})",
                 config.locate("columns", column.name),
             )
+
+
+def check_stage_field(found: dict[str, object] | None, board_title: str, config: Config) -> None:
+    """The configured stage field must be single-select with the four lifecycle stages as options."""
+    name = config.board.stage_field
+    if name is None:
+        return
+    where = config.locate("stage_field")
+    if found is None or "options" not in found:
+        raise ConfigError(f"the board {board_title!r} has no single-select field named {name!r}", where)
+    existing = [option["name"] for option in found["options"]]  # type: ignore[index]
+    missing = [stage for stage in STAGES if stage not in existing]
+    if missing:
+        raise ConfigError(
+            f"the field {name!r} of board {board_title!r} lacks the option(s) {', '.join(missing)} "
+            f"(it has: {', '.join(existing) or 'none'})",
+            where,
+        )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from bot.board.plan import (
     BoardFields,
     WipOverflow,
     check_board_fields,
+    check_stage_field,
     plan_board,
     plan_issue,
     wip_overflows,
@@ -68,6 +69,7 @@ def projects_client(config: Config, clients: Clients) -> ProjectsClient:
         clients.board,
         config.project,
         config.board.status_field,
+        stage_field=config.board.stage_field,
         batch_size=config.board.batch_size,
         pause_seconds=config.board.mutation_pause_seconds,
     )
@@ -98,6 +100,7 @@ def sync_event(event: ActionsEvent, config: Config, clients: Clients, *, dry_run
     projects = projects_client(config, clients)
     snapshot = projects.read_for_issue(node_id)
     check_board_fields(snapshot.status_field["status"], snapshot.status_field["title"], config)
+    check_stage_field(snapshot.status_field.get("stage"), snapshot.status_field["title"], config)
     fields = snapshot.fields
     assert fields is not None  # check_board_fields guarantees a single-select field
     report.board = f"{fields.title} ({projects.url})"
@@ -135,6 +138,7 @@ def sync_all(config: Config, clients: Clients, *, dry_run: bool = False) -> Sync
     projects = projects_client(config, clients)
     viewer, raw, fields = projects.read_board()
     check_board_fields(raw["status"], raw["title"], config)
+    check_stage_field(raw.get("stage"), raw["title"], config)
     assert fields is not None
     report.board = f"{fields.title} ({projects.url})"
 
@@ -173,7 +177,7 @@ def _projected_overflows(
         key = action.item_id or f"new:{action.issue.node_id}"
         if action.kind in ("archive", "delete"):
             projected.pop(key, None)
-        elif action.kind in ("set_status", "unarchive"):
+        elif action.kind in ("set_status", "unarchive") and action.column in fields.options:
             projected[key] = fields.options[action.column or ""]
     return wip_overflows(projected.values(), fields, config.board)
 

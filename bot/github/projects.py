@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.board.plan import Action, BoardFields, IssueState, ItemState
+from bot.board.plan import Action, BoardFields, IssueState, ItemState, experiment_stage_of
 from bot.config import ProjectRef
 from bot.errors import GitHubError
 from bot.github.client import GitHubClient, GraphQLError
@@ -32,6 +32,9 @@ MUTATIONS = {
     "set_status": MutationKind(
         "updateProjectV2ItemFieldValue", "UpdateProjectV2ItemFieldValueInput", "projectV2Item { id }"
     ),
+    "set_stage": MutationKind(
+        "updateProjectV2ItemFieldValue", "UpdateProjectV2ItemFieldValueInput", "projectV2Item { id }"
+    ),
     "archive": MutationKind("archiveProjectV2Item", "ArchiveProjectV2ItemInput", "item { id }"),
     "unarchive": MutationKind("unarchiveProjectV2Item", "UnarchiveProjectV2ItemInput", "item { id }"),
     "delete": MutationKind("deleteProjectV2Item", "DeleteProjectV2ItemInput", "deletedItemId"),
@@ -39,6 +42,7 @@ MUTATIONS = {
 _OPERATION_NAMES = {
     "add": "AddItems",
     "set_status": "SetItemStatus",
+    "set_stage": "SetItemStage",
     "archive": "ArchiveItems",
     "unarchive": "UnarchiveItems",
     "delete": "DeleteItems",
@@ -78,6 +82,7 @@ class ProjectsClient:
         project: ProjectRef,
         status_field: str,
         *,
+        stage_field: str | None = None,
         batch_size: int = 50,
         pause_seconds: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -85,6 +90,7 @@ class ProjectsClient:
         self.client = client
         self.project = project
         self.status_field = status_field
+        self.stage_field = stage_field
         self.batch_size = batch_size
         self.pause_seconds = pause_seconds
         self._sleep = sleep
@@ -95,12 +101,20 @@ class ProjectsClient:
         return self.project.url
 
     # ---- reads ---------------------------------------------------------------------------------
+    def _field_variables(self) -> dict[str, Any]:
+        # GraphQL wants a value for $stageField even when @include skips it.
+        return {
+            "statusField": self.status_field,
+            "stageField": self.stage_field or "-",
+            "withStage": self.stage_field is not None,
+        }
+
     def _board_variables(self) -> dict[str, Any]:
         return {
             "owner": self.project.owner,
             "number": self.project.number,
             "isOrganization": self.project.owner_kind == "organization",
-            "statusField": self.status_field,
+            **self._field_variables(),
         }
 
     def _query(self, name: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -133,13 +147,25 @@ class ProjectsClient:
     def _fields(self, board: dict[str, Any], status: dict[str, Any] | None) -> BoardFields | None:
         if not status or "options" not in status:
             return None
-        return BoardFields(board["id"], board["title"], status["id"], {o["name"]: o["id"] for o in status["options"]})
+        stage = board.get("stageField") or {}
+        return BoardFields(
+            board["id"],
+            board["title"],
+            status["id"],
+            {o["name"]: o["id"] for o in status["options"]},
+            stage.get("id"),
+            {o["name"]: o["id"] for o in stage.get("options", [])},
+        )
 
     def read_board(self) -> tuple[str, dict[str, Any], BoardFields | None]:
         """(viewer login, raw status field, fields) for the whole-board run."""
         data = self._query("BoardFields", self._board_variables())
         board, status = self._board_of(data)
-        return data["viewer"]["login"], {"title": board["title"], "status": status}, self._fields(board, status)
+        return (
+            data["viewer"]["login"],
+            {"title": board["title"], "status": status, "stage": board.get("stageField")},
+            self._fields(board, status),
+        )
 
     def read_for_issue(self, issue_node_id: str) -> BoardSnapshot:
         """One request: the issue as it is now, its item on this board, and the board's fields."""
@@ -154,7 +180,7 @@ class ProjectsClient:
         return BoardSnapshot(
             data["viewer"]["login"],
             self._fields(board, status),
-            {"title": board["title"], "status": status},
+            {"title": board["title"], "status": status, "stage": board.get("stageField")},
             issue,
             item,
         )
@@ -174,7 +200,7 @@ class ProjectsClient:
                 "ReconcilePage",
                 {
                     "projectId": project_id,
-                    "statusField": self.status_field,
+                    **self._field_variables(),
                     "itemsAfter": items_after,
                     "withItems": not items_done,
                     "owner": owner,
@@ -261,7 +287,7 @@ class ProjectsClient:
     def items_for_issues(self, content_ids: list[str], fields: BoardFields) -> dict[str, ItemState]:
         found: dict[str, ItemState] = {}
         for chunk in _chunks(content_ids, 100):
-            data = self._query("ItemsForIssues", {"ids": chunk, "statusField": self.status_field})
+            data = self._query("ItemsForIssues", {"ids": chunk, **self._field_variables()})
             for node in data["nodes"]:
                 for item in ((node or {}).get("projectItems") or {}).get("nodes", []):
                     if item["project"]["id"] == fields.project_id:
@@ -293,6 +319,13 @@ class ProjectsClient:
 def _mutation_input(action: Action, fields: BoardFields) -> dict[str, Any]:
     if action.kind == "add":
         return {"projectId": fields.project_id, "contentId": action.issue.node_id}
+    if action.kind == "set_stage":
+        return {
+            "projectId": fields.project_id,
+            "itemId": action.item_id,
+            "fieldId": fields.stage_field_id,
+            "value": {"singleSelectOptionId": fields.stage_options[action.column or ""]},
+        }
     if action.kind == "set_status":
         return {
             "projectId": fields.project_id,
@@ -313,13 +346,9 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 
 
 def issue_state(node: dict[str, Any]) -> IssueState:
-    return IssueState(
-        node["id"],
-        node["repository"]["nameWithOwner"],
-        node["number"],
-        node["state"],
-        tuple(label["name"] for label in node["labels"]["nodes"]),
-    )
+    labels = tuple(label["name"] for label in node["labels"]["nodes"])
+    stage = experiment_stage_of(labels, node["state"], node["body"]) if "body" in node else None
+    return IssueState(node["id"], node["repository"]["nameWithOwner"], node["number"], node["state"], labels, stage)
 
 
 def _item_state(node: dict[str, Any], content_id: str | None) -> ItemState:
@@ -329,6 +358,7 @@ def _item_state(node: dict[str, Any], content_id: str | None) -> ItemState:
         node["isArchived"],
         (node.get("status") or {}).get("optionId"),
         (node.get("creator") or {}).get("login"),
+        (node.get("stage") or {}).get("optionId"),
     )
 
 
