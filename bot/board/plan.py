@@ -119,11 +119,9 @@ def plan_issue(
             actions.append(Action("unarchive", issue, item.item_id, placement.column, placement.reason))
         if item.option_id != option_id:
             actions.append(Action("set_status", issue, item.item_id, placement.column, placement.reason))
-    if fields.stage_field_id and issue.stage and issue.stage in fields.stage_options:
-        if item is None or item.stage_option_id != fields.stage_options[issue.stage]:
-            actions.append(
-                Action("set_stage", issue, item.item_id if item else None, issue.stage, "experiment lifecycle")
-            )
+    stage_option = fields.stage_options.get(issue.stage or "") if fields.stage_field_id else None
+    if stage_option and (item is None or item.stage_option_id != stage_option):
+        actions.append(Action("set_stage", issue, item.item_id if item else None, issue.stage, "experiment lifecycle"))
     return actions
 
 
