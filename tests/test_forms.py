@@ -12,7 +12,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from bot.records.forms import experiment_stage, form_for_labels, forms, read_record
+from bot.records.forms import experiment_stage, form_for_labels, forms, read_record, render_body
 from bot.schemas import load_schema
 from tests.conftest import BOT_TOKEN, run_cli
 from tests.emulator import objects as gh_objects
@@ -24,15 +24,7 @@ FORM_FILES = sorted(p for p in (ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml
 
 def render(kind: str, values: dict) -> str:
     """An issue body exactly as GitHub writes it from the form."""
-    parts = []
-    for field in forms()[kind].fields:
-        value = values.get(field.id)
-        if field.type == "checkboxes":
-            text = "\n".join(f"- [{'X' if option in (value or ()) else ' '}] {option}" for option in field.options)
-        else:
-            text = value if value else "_No response_"
-        parts.append(f"### {field.label}\n\n{text}")
-    return "\n\n".join(parts)
+    return render_body(forms()[kind], values)
 
 
 GOOD_EXPERIMENT = {

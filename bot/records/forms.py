@@ -221,3 +221,17 @@ def experiment_stage(record: IssueRecord, labels: list[str] | tuple[str, ...], c
     if record.fields.get("dataset") or record.fields.get("architecture"):
         return "Active"
     return "Ideation"
+
+
+def render_body(form: Form, values: dict[str, Any]) -> str:
+    """An issue body as GitHub writes it from `form` (for samples and tests)."""
+    parts = []
+    for form_field in form.fields:
+        value = values.get(form_field.id)
+        if form_field.type == "checkboxes":
+            ticked = set(value or ())
+            text = "\n".join(f"- [{'X' if option in ticked else ' '}] {option}" for option in form_field.options)
+        else:
+            text = str(value) if value not in (None, "") else "_No response_"
+        parts.append(f"### {form_field.label}\n\n{text}")
+    return "\n\n".join(parts)

@@ -1,0 +1,108 @@
+"""Issues -> the snapshot the site is built from (pure), and reading and writing it (the edges)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from bot.board.plan import target_column
+from bot.config import Config
+from bot.errors import CheckFailed, Location
+from bot.records.forms import experiment_stage, form_for_labels, read_record
+from bot.schemas import load_schema
+
+
+def issue_entry(raw: dict[str, Any], config: Config) -> dict[str, Any]:
+    """One issue (as GraphQL returns it, flattened) -> its snapshot entry, record parsed."""
+    labels = list(raw["labels"])
+    form = form_for_labels(labels)
+    record = read_record(raw.get("body"), form) if form else None
+    closed = raw["state"] == "closed"
+    stage = experiment_stage(record, tuple(labels), closed) if record and form and form.kind == "experiment" else None
+    return {
+        "repository": raw["repository"],
+        "number": raw["number"],
+        "title": raw["title"],
+        "url": raw["url"],
+        "state": raw["state"],
+        "labels": labels,
+        "milestone": raw.get("milestone"),
+        "author": raw.get("author"),
+        "created_at": raw["created_at"],
+        "updated_at": raw["updated_at"],
+        "closed_at": raw.get("closed_at"),
+        "kind": form.kind if form else None,
+        "column": target_column(labels, raw["state"], config.board).column,
+        "stage": stage,
+        "record": None
+        if record is None
+        else {
+            "fields": record.fields,
+            "extra_sections": record.extra_sections,
+            "problems": [f"{p.label}: {p.message}" for p in record.problems],
+        },
+    }
+
+
+def merge(
+    previous: dict[str, Any] | None,
+    fresh: list[dict[str, Any]],
+    repositories: list[str],
+    generated_at: str,
+    server_url: str,
+) -> dict[str, Any]:
+    """The previous snapshot with every fresh entry replacing its older self; issues of repositories no
+    longer configured drop out."""
+    keep = {name.lower() for name in repositories}
+    entries = {
+        (e["repository"].lower(), e["number"]): e
+        for e in (previous or {}).get("issues", [])
+        if e["repository"].lower() in keep
+    }
+    for entry in fresh:
+        entries[(entry["repository"].lower(), entry["number"])] = entry
+    issues = sorted(entries.values(), key=lambda e: (e["repository"].lower(), e["number"]))
+    return {
+        "version": 1,
+        "generated_at": generated_at,
+        "server_url": server_url,
+        "repositories": repositories,
+        "issues": issues,
+    }
+
+
+def validate_snapshot(data: Any, file: str) -> None:
+    errors = sorted(Draft202012Validator(load_schema("snapshot")).iter_errors(data), key=lambda e: list(e.path))
+    if errors:
+        where = ".".join(str(p) for p in errors[0].absolute_path)
+        raise CheckFailed(
+            f"{errors[0].message} (and {len(errors) - 1} more)" if len(errors) > 1 else errors[0].message,
+            Location(file, field=where or None),
+        )
+
+
+def read_snapshot(path: str | Path) -> dict[str, Any] | None:
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise CheckFailed(f"not a snapshot: {exc}", Location(str(path))) from None
+    validate_snapshot(data, str(path))
+    return data
+
+
+def write_snapshot(path: str | Path, data: dict[str, Any]) -> None:
+    validate_snapshot(data, str(path))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
