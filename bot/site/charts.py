@@ -1,0 +1,87 @@
+"""Charts drawn as static SVG at build time: readable without JavaScript, in light and dark themes.
+
+Colours come from the theme's CSS variables (with plain fallbacks), so one drawing suits both.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 44, 46, 16
+SERIES = ("var(--mlops-series-1, #3f6ad8)", "var(--mlops-series-2, #d97a1f)", "var(--mlops-series-3, #2e9e6b)")
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return 10 * magnitude
+
+
+def bar_chart(title: str, labels: list[str], values: list[float], unit: str = "") -> str:
+    """A vertical bar chart; `labels` and `values` pair up."""
+    return stacked_bar_chart(title, labels, [[v] for v in values], [unit or "value"], unit=unit, legend=False)
+
+
+def stacked_bar_chart(
+    title: str,
+    labels: list[str],
+    stacks: list[list[float]],
+    series: list[str],
+    unit: str = "",
+    reference: list[float] | None = None,
+    legend: bool = True,
+) -> str:
+    """Bars made of stacked segments (one per series); an optional reference stack drawn as dashed lines."""
+    top = _nice_max(max((sum(s) for s in stacks), default=0))
+    plot_w, plot_h = WIDTH - PAD_LEFT - 8, HEIGHT - PAD_BOTTOM - PAD_TOP
+    count = max(1, len(labels))
+    slot = plot_w / count
+    bar = max(2.0, min(48.0, slot * 0.7))
+    parts = [
+        f'<svg class="mlops-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
+        f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
+    ]
+    for tick in range(5):
+        value = top * tick / 4
+        y = PAD_TOP + plot_h - plot_h * tick / 4
+        parts.append(f'<line class="grid" x1="{PAD_LEFT}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}"/>')
+        text = f"{value:g}{unit}"
+        parts.append(f'<text class="axis" x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{escape(text)}</text>')
+    every = max(1, count // 12)
+    for index, (label, stack) in enumerate(zip(labels, stacks, strict=True)):
+        x = PAD_LEFT + slot * index + (slot - bar) / 2
+        base = 0.0
+        for number, value in enumerate(stack):
+            height = plot_h * value / top
+            y = PAD_TOP + plot_h - plot_h * (base + value) / top
+            tip = f"{label}: {series[number]} {value:g}{unit}" if legend else f"{label}: {value:g}{unit}"
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{max(0.0, height):.1f}" '
+                f'fill="{SERIES[number % len(SERIES)]}"><title>{escape(tip)}</title></rect>'
+            )
+            base += value
+        if index % every == 0:
+            parts.append(
+                f'<text class="axis" x="{x + bar / 2:.1f}" y="{HEIGHT - PAD_BOTTOM + 16}" '
+                f'text-anchor="middle">{escape(label[:12])}</text>'
+            )
+    if reference:
+        base = 0.0
+        for value in reference[:-1]:
+            base += value
+            y = PAD_TOP + plot_h - plot_h * base / top
+            parts.append(f'<line class="reference" x1="{PAD_LEFT}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}"/>')
+    if legend:
+        x = PAD_LEFT
+        for number, name in enumerate(series):
+            parts.append(
+                f'<rect x="{x}" y="{HEIGHT - 16}" width="10" height="10" fill="{SERIES[number % len(SERIES)]}"/>'
+            )
+            parts.append(f'<text class="axis" x="{x + 14}" y="{HEIGHT - 7}">{escape(name)}</text>')
+            x += 14 + 8 * len(name) + 16
+    parts.append("</svg>")
+    return "".join(parts)

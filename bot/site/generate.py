@@ -1,0 +1,49 @@
+"""Write the generated pages into the docs folder: the one place the site touches the file system."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from bot.config import Config
+from bot.errors import CheckFailed
+from bot.records.registry import read_registry
+from bot.site.render import GENERATED, render_site
+from bot.site.snapshot import read_snapshot
+
+
+def generate(config: Config, docs_dir: str | Path) -> dict[str, int]:
+    """Render every page from the configured registry and snapshot and write it under `docs_dir`.
+
+    Invalid registry files are left out of the site (`mlops-bot validate` names them); a snapshot
+    that is not one stops the build.
+    """
+    models, problems = read_registry(config.registry["path"])
+    snapshot = read_snapshot(config.site["snapshot"])
+    pages = render_site(models, snapshot, config)
+    root = Path(docs_dir)
+    target = root / GENERATED
+    staging = root / f".{GENERATED}.new"
+    if staging.exists():
+        shutil.rmtree(staging)
+    for path, text in pages.items():
+        destination = staging / Path(path).relative_to(GENERATED)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        destination.write_text(text, encoding="utf-8")
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)  # readers never see a half-written folder
+    return {
+        "pages": len(pages),
+        "models": len(models),
+        "skipped_registry_files": len(problems),
+        "issues": len((snapshot or {}).get("issues", [])),
+    }
+
+
+def check_inputs(config: Config) -> None:
+    if snapshot := config.site.get("snapshot"):
+        read_snapshot(snapshot)  # raises CheckFailed with the file named
+
+
+__all__ = ["CheckFailed", "check_inputs", "generate"]
