@@ -14,6 +14,8 @@ $(BIN)/.installed: pyproject.toml
 # The main job on the bundled sample: no token, no network.
 demo: $(BIN)/.installed
 	$(BIN)/mlops-bot validate --config sample/mlops.yml
+	$(BIN)/mlops-bot site build --config sample/mlops.yml
+	@echo "The sample site is in site/ (open site/index.html, or: $(BIN)/mlops-bot site serve --config sample/mlops.yml)"
 
 # The whole test suite (installs the system packages it needs when it can).
 test: $(BIN)/.installed
