@@ -64,10 +64,16 @@ def _markdown() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
 
 
+# One line with no inline Markdown, not starting like a block (heading, quote, list, code).
+_PLAIN = re.compile(r"(?![ \t]*(?:[#>+*-]|\d+[.)])|[ ]{4})[^\\`*_\[\]<>&~|\n\r]*")
+
+
 def markdown_filter(text: Any) -> Markup:
     """User Markdown -> sanitized HTML."""
     if text is None or text == "":
         return Markup("")
+    if _PLAIN.fullmatch(str(text)):  # nothing Markdown would act on: one escaped paragraph
+        return Markup("<p>") + Markup.escape(str(text).strip()) + Markup("</p>")
     html = _markdown().render(str(text)[:20_000])
     clean = nh3.clean(
         html,

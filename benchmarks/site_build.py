@@ -1,0 +1,128 @@
+"""Site build time at scale: the real `mlops-bot site build` (MkDocs + Material) on generated data.
+
+Run: .venv/bin/python benchmarks/site_build.py [--experiments 100 1000 10000] [--versions 1000]
+Prints a Markdown table (the README carries the last run's figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import datetime as dt
+import json
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.config import load_config  # noqa: E402
+from bot.records.forms import forms, render_body  # noqa: E402
+from bot.site.snapshot import issue_entry, merge  # noqa: E402
+
+
+def make_data(folder: Path, experiments: int, versions: int) -> None:
+    rng = random.Random(1)
+    template = yaml.safe_load((ROOT / "sample/registry/churn-classifier/2.0.0.yml").read_text())
+    stages = ["archived", "archived", "production", "staging", "candidate"]
+    models = max(1, versions // 10)
+    for index in range(versions):
+        model = copy.deepcopy(template)
+        name, number = f"model-{index % models:03d}", index // models
+        model.update(model_name=name, version=f"1.{number}.0", stage=stages[number % 5])
+        model["links"]["experiment_issue"] = 1 + rng.randrange(max(1, experiments))
+        target = folder / "registry" / name / f"1.{number}.0.yml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(yaml.safe_dump(model, sort_keys=False))
+    config = load_config(ROOT / "sample" / "mlops.yml", environ={})
+    form = forms()["experiment"]
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    entries = []
+    for number in range(1, experiments + 1):
+        created = start + dt.timedelta(hours=number * 17520 / max(1, experiments))  # two years
+        body = render_body(
+            form,
+            {
+                "hypothesis": f"If we try idea {number}, then AUC will improve because of it.",
+                "dataset": f"data v{number % 9}",
+                "architecture": "xgboost",
+                "primary_metric": f"AUC 0.{rng.randrange(600, 900)}",
+                "baseline_delta": f"{rng.uniform(-3, 3):+.1f}",
+                "outcome": rng.choice(["Promote to production", "Iterate", "Abandon"]),
+                "notes": "Learned **something** about the data.",
+            },
+        )
+        stamp = created.strftime("%Y-%m-%dT%H:%M:%SZ")
+        entries.append(
+            issue_entry(
+                {
+                    "repository": "acme/ml-platform",
+                    "number": number,
+                    "title": f"Experiment {number}",
+                    "url": f"https://github.com/acme/ml-platform/issues/{number}",
+                    "state": "closed",
+                    "body": body,
+                    "created_at": stamp,
+                    "updated_at": stamp,
+                    "closed_at": stamp,
+                    "author": "ana",
+                    "milestone": None,
+                    "labels": ["ml-experiment"],
+                },
+                config,
+            )
+        )
+    snapshot = merge(None, entries, ["acme/ml-platform"], "2027-01-01T00:00:00Z", "https://github.com")
+    (folder / "snapshot.json").write_text(json.dumps(snapshot))
+    shutil.copytree(ROOT / "site_src", folder / "site_src", ignore=shutil.ignore_patterns("generated"))
+    (folder / "mkdocs.yml").write_text(
+        (ROOT / "mkdocs.yml").read_text().replace("config: sample/mlops.yml", "config: mlops.yml")
+    )
+    settings = yaml.safe_load((ROOT / "sample" / "mlops.yml").read_text())
+    settings.update(registry={"path": "registry"}, site={"title": "Bench", "snapshot": "snapshot.json"})
+    (folder / "mlops.yml").write_text(yaml.safe_dump(settings))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--experiments", type=int, nargs="+", default=[100, 1_000, 10_000])
+    parser.add_argument("--versions", type=int, default=1_000)
+    args = parser.parse_args()
+    print("| Experiments | Model versions | Generated pages | Generation | Whole build | Generation share | Output |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for count in args.experiments:
+        versions = min(args.versions, max(25, count // 10)) if count < max(args.experiments) else args.versions
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            make_data(folder, count, versions)
+            started = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-m", "bot", "site", "build", "--config", "mlops.yml", "--format", "json"],
+                cwd=folder,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            wall = time.perf_counter() - started
+            if done.returncode != 0:
+                raise SystemExit(done.stderr[-2000:])
+            report = json.loads(
+                done.stdout.strip().splitlines()[-1] if done.stdout.strip().startswith("{") is False else done.stdout
+            )
+            size = sum(p.stat().st_size for p in (folder / "site").rglob("*") if p.is_file()) / 2**20
+            print(
+                f"| {count:,} | {versions:,} | {report['pages']} | {report['generate_seconds']:.1f} s | {wall:.1f} s | "
+                f"{100 * report['generate_seconds'] / wall:.0f} % | {size:.0f} MiB |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
