@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("bot.board.command", "keep the Projects board in step with ml-* issues"),
     "checklist": ("bot.commands.checklist", "check a Markdown body against the required deployment checklist"),
     "check-pr": ("bot.commands.check_pr", "post the deployment gate as a commit status on a pull request"),
+    "init": ("bot.commands.init", "install labels, forms, configuration, workflows and a site in a repository"),
     "site": ("bot.commands.site", "build or serve the documentation site"),
     "snapshot": ("bot.commands.snapshot", "fetch the ml-* issues into the site's snapshot (incremental)"),
     "triage": ("bot.commands.triage", "check issues written from the forms; run slash commands; remind spikes"),

@@ -6,8 +6,6 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-# The published action, pinned by the team when they adopt it (`mlops-bot init --action-ref`).
-DEFAULT_ACTION = "mlops-bot/mlops-bot@v1"
 WORKFLOW_FILES = ("mlops-bot.yml", "site.yml")
 
 
@@ -26,9 +24,7 @@ def _environment() -> Environment:
     )
 
 
-def render_workflows(
-    action: str = DEFAULT_ACTION, config: str = ".github/mlops.yml", snapshot: bool = True
-) -> dict[str, str]:
+def render_workflows(action: str, config: str = ".github/mlops.yml", snapshot: bool = True) -> dict[str, str]:
     """`{file name: YAML}` for `.github/workflows/`."""
     return {
         name: _environment().get_template(name).render(action=action, config=config, snapshot=snapshot)

