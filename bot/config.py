@@ -84,6 +84,7 @@ DEFAULTS: dict[str, Any] = {
         "open_retraining_issue": True,
         "recovery_windows": 3,
         "close_on_recovery": False,
+        "status_dir": "data/monitoring",
     },
     "commands": {"allowed_associations": ["OWNER", "MEMBER", "COLLABORATOR"]},
     "site": {"title": "ML team handbook", "snapshot": "data/snapshot.json"},

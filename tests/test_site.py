@@ -82,6 +82,7 @@ def project(tmp_path: Path, registry: Path, snapshot: Path | None) -> Path:
     )
     config = yaml.safe_load((ROOT / "sample" / "mlops.yml").read_text())
     config["registry"] = {"path": str(registry)}
+    config["monitoring"] = {"status_dir": str(ROOT / "sample" / "monitoring")}
     config["site"] = {"title": "Test", "snapshot": str(snapshot) if snapshot else "missing.json"}
     (site / "mlops.yml").write_text(yaml.safe_dump(config))
     return site
@@ -177,6 +178,10 @@ def test_sample_site_has_every_section(sample_site):
         assert (sample_site / page).is_file(), page
     monitoring = (sample_site / "runbooks/monitoring/index.html").read_text()
     assert "above 200 ms" in monitoring and "5 consecutive minutes" in monitoring  # from the configuration
+    catalog = (sample_site / "generated/models/index.html").read_text()
+    assert "within thresholds" in catalog and "1 breach" in catalog and "open incident" in catalog
+    churn = (sample_site / "generated/models/churn-classifier/index.html").read_text()
+    assert 'id="monitoring"' in churn and "PSI of tenure_months" in churn
     metrics_page = (sample_site / "generated/metrics/index.html").read_text()
     assert metrics_page.count('<svg class="mlops-chart"') == 5
 

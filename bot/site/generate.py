@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 from bot.config import Config
 from bot.errors import CheckFailed
@@ -20,7 +22,7 @@ def generate(config: Config, docs_dir: str | Path) -> dict[str, int]:
     """
     models, problems = read_registry(config.registry["path"])
     snapshot = read_snapshot(config.site["snapshot"])
-    pages = render_site(models, snapshot, config)
+    pages = render_site(models, snapshot, config, read_monitoring(config.monitoring.get("status_dir")))
     root = Path(docs_dir)
     target = root / GENERATED
     staging = root / f".{GENERATED}.new"
@@ -39,6 +41,19 @@ def generate(config: Config, docs_dir: str | Path) -> dict[str, int]:
         "skipped_registry_files": len(problems),
         "issues": len((snapshot or {}).get("issues", [])),
     }
+
+
+def read_monitoring(folder: str | None) -> dict[str, dict[str, Any]]:
+    """The latest status `mlops-bot monitor` wrote for each model (files it cannot read are skipped)."""
+    statuses: dict[str, dict[str, Any]] = {}
+    for path in sorted(Path(folder).glob("*.json")) if folder else []:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError):
+            continue
+        if isinstance(data, dict) and isinstance(data.get("model"), str):
+            statuses[data["model"]] = data
+    return statuses
 
 
 def check_inputs(config: Config) -> None:

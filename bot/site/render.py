@@ -111,11 +111,17 @@ def _render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 
 
-def render_site(models: list[ModelVersion], snapshot: dict[str, Any] | None, config: Config) -> dict[str, str]:
-    """Every generated page, by its path under the docs folder."""
+def render_site(
+    models: list[ModelVersion],
+    snapshot: dict[str, Any] | None,
+    config: Config,
+    monitoring: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, str]:
+    """Every generated page, by its path under the docs folder. `monitoring` holds each model's latest
+    status as `mlops-bot monitor` wrote it."""
     issues = (snapshot or {}).get("issues", [])
     pages: dict[str, str] = {}
-    pages.update(_model_pages(models))
+    pages.update(_model_pages(models, issues, monitoring or {}))
     pages.update(_experiment_pages(issues))
     pages[f"{GENERATED}/board.md"] = _board_page(issues, config)
     pages[f"{GENERATED}/metrics.md"] = _metrics_page(models, issues, (snapshot or {}).get("generated_at", "never"))
@@ -128,7 +134,37 @@ def _version_key(version: str) -> tuple:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.+_-]", version))
 
 
-def _model_pages(models: list[ModelVersion]) -> dict[str, str]:
+def _open_incidents(issues: list[dict[str, Any]], model: str) -> list[dict[str, str]]:
+    found = []
+    for issue in issues:
+        named = str(((issue.get("record") or {}).get("fields") or {}).get("model", ""))
+        if issue.get("kind") == "monitoring-incident" and issue["state"] == "open" and named.split(" ")[0] == model:
+            found.append({"ref": f"#{issue['number']}", "url": issue["url"], "title": issue["title"]})
+    return found
+
+
+def _monitoring_view(status: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not status:
+        return None
+    signals = [s for s in status.get("signals", []) if isinstance(s, dict)]
+    return {
+        "latest": str(status.get("latest_window", "")),
+        "breaches": sum(1 for s in signals if s.get("breached")),
+        "signals": [
+            {
+                "signal": str(s.get("signal", "")),
+                "breached": bool(s.get("breached")),
+                "worst": s.get("worst"),
+                "threshold": str(s.get("threshold", "")),
+            }
+            for s in signals
+        ],
+    }
+
+
+def _model_pages(
+    models: list[ModelVersion], issues: list[dict[str, Any]], monitoring: dict[str, dict[str, Any]]
+) -> dict[str, str]:
     by_name: dict[str, list[ModelVersion]] = defaultdict(list)
     for model in models:
         by_name[model.name].append(model)
@@ -152,6 +188,8 @@ def _model_pages(models: list[ModelVersion]) -> dict[str, str]:
             "stages": sorted({v.stage for v in versions}),
             "metric_names": sorted({k for v in versions for k in v.metrics})[:6],
             "versions": [_version_view(v) for v in versions],
+            "incidents": _open_incidents(issues, name) if current["production"] else [],
+            "monitoring": _monitoring_view(monitoring.get(name)) if current["production"] else None,
         }
         summaries.append(summary)
         pages[f"{GENERATED}/models/{name}.md"] = _render("model.md.j2", model=summary)

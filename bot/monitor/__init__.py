@@ -1,0 +1,1 @@
+"""Production monitoring: drift statistics, threshold checks, and the incidents they open."""

@@ -1,0 +1,120 @@
+"""Incidents and retraining work from monitoring results: one issue per model and trigger, found again by
+a hidden marker, updated through the bot's comment (never by rewriting what people added to the issue)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.comments import update_sections
+from bot.monitor.checks import SignalResult
+from bot.records.forms import forms, render_body
+
+INCIDENT_LABEL = "ml-monitoring"
+RETRAINING_LABEL = "ml-retraining"
+COMMENT_KEY = "monitoring"
+
+
+def incident_marker(model: str, key: str) -> str:
+    return f"<!-- mlops-bot:incident {model}/{key} -->"
+
+
+def retraining_marker(model: str, trigger: str) -> str:
+    return f"<!-- mlops-bot:retraining {model}/{trigger.lower().replace(' ', '-')} -->"
+
+
+def evidence_table(result: SignalResult) -> str:
+    rows = "\n".join(f"| {stamp} | {value:g} |" for stamp, value in result.evidence)
+    return f"| Window | {result.signal} |\n|---|---:|\n{rows}"
+
+
+@dataclass(frozen=True)
+class IncidentAction:
+    what: str  # opened, updated, unchanged, recovered, retraining opened
+    reference: str
+
+
+def _find(repo: Any, label: str, marker: str, identity: str) -> Any | None:
+    for issue in repo.get_issues(state="open", labels=[label]):
+        if (issue.body or "").startswith(marker) and issue.user.login == identity:
+            return issue
+    return None
+
+
+def sync_incidents(
+    repo: Any,
+    identity: str,
+    model: str,
+    results: list[SignalResult],
+    *,
+    guide_url: str,
+    open_retraining: bool,
+    close_on_recovery: bool,
+    recovery_windows: int,
+) -> list[IncidentAction]:
+    actions: list[IncidentAction] = []
+    for result in results:
+        marker = incident_marker(model, result.key)
+        incident = _find(repo, INCIDENT_LABEL, marker, identity)
+        if result.breached:
+            evidence = (
+                f"**{result.signal}** is past its threshold ({result.threshold}); worst value "
+                f"{result.worst:g}.\n\n{evidence_table(result)}\n\nSee the [monitoring guide]({guide_url})."
+            )
+            opened = incident is None
+            if opened:
+                body = render_body(
+                    forms()["monitoring-incident"],
+                    {
+                        "model": model,
+                        "metric": result.signal,
+                        "threshold": result.threshold,
+                        "observed": f"{result.worst:g}",
+                        "impact": f"Opened by mlops-bot from a monitoring report; see the [guide]({guide_url}).",
+                    },
+                )
+                incident = repo.create_issue(
+                    f"Incident: {result.signal} on {model}", body=f"{marker}\n{body}", labels=[INCIDENT_LABEL]
+                )
+                actions.append(IncidentAction("opened", f"#{incident.number} {result.key}"))
+            outcome = update_sections(incident, COMMENT_KEY, identity, {"1-evidence": evidence})
+            if not opened:  # evidence "updated" or "unchanged" on an incident opened earlier
+                actions.append(IncidentAction(outcome.action, f"#{incident.number} {result.key}"))
+            trigger = result.retraining_trigger
+            if open_retraining and trigger:
+                actions.extend(_retraining(repo, identity, model, trigger, result, incident.number))
+        elif incident is not None and result.within_now:
+            text = (
+                f"**Recovered:** {result.signal} has been within its threshold for the last {recovery_windows} "
+                f"windows (latest {result.evidence[-1][0] if result.evidence else 'window'})."
+            )
+            outcome = update_sections(incident, COMMENT_KEY, identity, {"2-recovery": text})
+            if close_on_recovery:
+                incident.edit(state="closed", state_reason="completed")
+            actions.append(
+                IncidentAction(
+                    "recovered" if outcome.action != "unchanged" else "unchanged", f"#{incident.number} {result.key}"
+                )
+            )
+    return actions
+
+
+def _retraining(
+    repo: Any, identity: str, model: str, trigger: str, result: SignalResult, incident_number: int
+) -> list[IncidentAction]:
+    marker = retraining_marker(model, trigger)
+    if _find(repo, RETRAINING_LABEL, marker, identity) is not None:
+        return []
+    body = render_body(
+        forms()["retraining"],
+        {
+            "model": model,
+            "trigger": trigger,
+            "incident": f"#{incident_number}",
+            "evidence": f"{result.signal}: worst {result.worst:g} ({result.threshold}).",
+        },
+    )
+    issue = repo.create_issue(
+        f"Retrain {model} ({trigger.lower()})", body=f"{marker}\n{body}", labels=[RETRAINING_LABEL]
+    )
+    return [IncidentAction("retraining opened", f"#{issue.number} {trigger}")]
