@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import load_config  # noqa: E402
 from bot.records.forms import forms, render_body  # noqa: E402
-from bot.site.snapshot import issue_entry, merge  # noqa: E402
+from bot.site.snapshot import issue_entry, merge, write_snapshot  # noqa: E402
 
 
 def make_data(folder: Path, experiments: int, versions: int) -> None:
@@ -80,7 +80,7 @@ def make_data(folder: Path, experiments: int, versions: int) -> None:
             )
         )
     snapshot = merge(None, entries, ["acme/ml-platform"], "2027-01-01T00:00:00Z", "https://github.com")
-    (folder / "snapshot.json").write_text(json.dumps(snapshot))
+    write_snapshot(folder / "snapshot.json", snapshot)  # as `mlops-bot snapshot` writes it
     shutil.copytree(ROOT / "site_src", folder / "site_src", ignore=shutil.ignore_patterns("generated"))
     (folder / "mkdocs.yml").write_text(
         (ROOT / "mkdocs.yml").read_text().replace("config: sample/mlops.yml", "config: mlops.yml")

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections import Counter, defaultdict
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 
 import nh3
@@ -134,12 +135,13 @@ def _version_key(version: str) -> tuple:
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.+_-]", version))
 
 
-def _open_incidents(issues: list[dict[str, Any]], model: str) -> list[dict[str, str]]:
-    found = []
+def _open_incidents(issues: list[dict[str, Any]]) -> dict[str, list[dict[str, str]]]:
+    """Open monitoring incidents by the model their form names ("fraud-detector 3.1.0" -> fraud-detector)."""
+    found: dict[str, list[dict[str, str]]] = defaultdict(list)
     for issue in issues:
-        named = str(((issue.get("record") or {}).get("fields") or {}).get("model", ""))
-        if issue.get("kind") == "monitoring-incident" and issue["state"] == "open" and named.split(" ")[0] == model:
-            found.append({"ref": f"#{issue['number']}", "url": issue["url"], "title": issue["title"]})
+        if issue.get("kind") == "monitoring-incident" and issue["state"] == "open":
+            named = str(((issue.get("record") or {}).get("fields") or {}).get("model", "")).split(" ")[0]
+            found[named].append({"ref": f"#{issue['number']}", "url": issue["url"], "title": issue["title"]})
     return found
 
 
@@ -165,6 +167,7 @@ def _monitoring_view(status: dict[str, Any] | None) -> dict[str, Any] | None:
 def _model_pages(
     models: list[ModelVersion], issues: list[dict[str, Any]], monitoring: dict[str, dict[str, Any]]
 ) -> dict[str, str]:
+    incidents = _open_incidents(issues)
     by_name: dict[str, list[ModelVersion]] = defaultdict(list)
     for model in models:
         by_name[model.name].append(model)
@@ -188,7 +191,7 @@ def _model_pages(
             "stages": sorted({v.stage for v in versions}),
             "metric_names": sorted({k for v in versions for k in v.metrics})[:6],
             "versions": [_version_view(v) for v in versions],
-            "incidents": _open_incidents(issues, name) if current["production"] else [],
+            "incidents": incidents.get(name, []) if current["production"] else [],
             "monitoring": _monitoring_view(monitoring.get(name)) if current["production"] else None,
         }
         summaries.append(summary)
@@ -258,6 +261,13 @@ def _outcome_key(issue: dict[str, Any]) -> str:
     return next((key for key, _, form_value in OUTCOMES if form_value and form_value == chosen), "undecided")
 
 
+class _Fields(dict):
+    """A record's fields for templates: a field the issue left empty reads as ""."""
+
+    def __getattr__(self, name: str) -> Any:
+        return self.get(name, "")
+
+
 def _month_of(issue: dict[str, Any]) -> str:
     return str(issue["created_at"])[:7]
 
@@ -284,24 +294,26 @@ def _experiment_pages(issues: list[dict[str, Any]]) -> dict[str, str]:
             baseline = fields.get("baseline_delta")
             key = _outcome_key(issue)
             views.append(
-                {
-                    "ref": f"{issue['repository']}#{issue['number']}",
-                    "url": issue["url"],
-                    "title": issue["title"],
-                    "anchor": f"e-{re.sub(r'[^a-z0-9]+', '-', issue['repository'].lower())}-{issue['number']}",
-                    "stage": issue.get("stage") or "Ideation",
-                    "outcome_key": key,
-                    "outcome_title": titles[key],
-                    "created": str(issue["created_at"])[:10],
-                    "author": issue.get("author"),
-                    "fields": defaultdict(str, {k: v for k, v in fields.items() if isinstance(v, str | int | float)}),
-                    "baseline": baseline if isinstance(baseline, int | float) else None,
-                    "problems": (issue.get("record") or {}).get("problems") or [],
-                }
+                SimpleNamespace(
+                    **{
+                        "ref": f"{issue['repository']}#{issue['number']}",
+                        "url": issue["url"],
+                        "title": issue["title"],
+                        "anchor": f"e-{re.sub(r'[^a-z0-9]+', '-', issue['repository'].lower())}-{issue['number']}",
+                        "stage": issue.get("stage") or "Ideation",
+                        "outcome_key": key,
+                        "outcome_title": titles[key],
+                        "created": str(issue["created_at"])[:10],
+                        "author": issue.get("author"),
+                        "fields": _Fields({k: v for k, v in fields.items() if isinstance(v, str | int | float)}),
+                        "baseline": baseline if isinstance(baseline, int | float) else None,
+                        "problems": (issue.get("record") or {}).get("problems") or [],
+                    }
+                )
             )
         pages[f"{GENERATED}/experiments/{month}.md"] = _render(
             "experiments_month.md.j2",
-            month={"title": title, "tags": sorted({titles[v["outcome_key"]] for v in views})},
+            month={"title": title, "tags": sorted({titles[v.outcome_key] for v in views})},
             experiments=views,
             outcomes=outcomes,
             stages=STAGES,
