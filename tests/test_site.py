@@ -392,3 +392,26 @@ def test_a_corrupt_snapshot_is_named(tmp_path):
     (tmp_path / "mkdocs.yml").write_text("docs_dir: docs\n")
     result = run_cli(["site", "generate", "--config", "mlops.yml"], cwd=tmp_path)
     assert result.code == 1 and result.stderr.startswith("error: snap.json")
+
+
+# ---- the MkDocs plugin ----------------------------------------------------------------------------------------
+def test_plugin_generates_before_each_build_and_watches_its_sources(tmp_path, monkeypatch):
+    from mkdocs.config import load_config as load_mkdocs_config
+
+    site = project(tmp_path, ROOT / "sample" / "registry", ROOT / "sample" / "snapshot.json")
+    monkeypatch.chdir(site)
+    monkeypatch.delenv("MLOPS_CONFIG", raising=False)
+    config = load_mkdocs_config(str(site / "mkdocs.yml"))
+    plugin = config.plugins["mlops"]
+    plugin.on_pre_build(config=config)
+    assert (site / "site_src" / "generated" / "models" / "index.md").is_file()
+
+    class Server:
+        def __init__(self) -> None:
+            self.watched: list[str] = []
+
+        def watch(self, path: str) -> None:
+            self.watched.append(path)
+
+    server = plugin.on_serve(Server(), config=config, builder=None)
+    assert set(server.watched) == {str(ROOT / "sample" / "registry"), str(ROOT / "sample" / "snapshot.json")}

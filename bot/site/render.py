@@ -9,6 +9,7 @@ http(s) or mailto links. URLs pass `safe_url`: anything but http(s) becomes "#".
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections import Counter, defaultdict
 from functools import cache
@@ -18,7 +19,7 @@ from typing import Any
 import nh3
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markdown_it import MarkdownIt
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from bot.config import Config
 from bot.records.forms import STAGES
@@ -92,6 +93,12 @@ def safe_url(url: Any) -> str:
     return text if re.match(r"^https?://[^\s\"'<>]+$", text) else "#"
 
 
+def yaml_string(text: Any) -> Markup:
+    """A one-line YAML string for front matter (JSON's quoting is valid YAML), HTML-escaped first:
+    MkDocs themes insert front-matter values such as tags into pages without escaping them."""
+    return Markup(json.dumps(str(escape(re.sub(r"\s+", " ", str(text))[:60]))))
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -104,6 +111,7 @@ def environment() -> Environment:
     )
     env.filters["markdown"] = markdown_filter
     env.filters["safe_url"] = safe_url
+    env.filters["yaml_string"] = yaml_string
     env.globals["zip"] = zip
     return env
 
@@ -313,7 +321,13 @@ def _experiment_pages(issues: list[dict[str, Any]]) -> dict[str, str]:
             )
         pages[f"{GENERATED}/experiments/{month}.md"] = _render(
             "experiments_month.md.j2",
-            month={"title": title, "tags": sorted({titles[v.outcome_key] for v in views})},
+            month={
+                "title": title,
+                "tags": sorted(
+                    {titles[v.outcome_key] for v in views}
+                    | {label for issue in entries for label in issue["labels"] if label != "ml-experiment"}
+                )[:30],
+            },
             experiments=views,
             outcomes=outcomes,
             stages=STAGES,
