@@ -319,21 +319,15 @@ class ProjectsClient:
 def _mutation_input(action: Action, fields: BoardFields) -> dict[str, Any]:
     if action.kind == "add":
         return {"projectId": fields.project_id, "contentId": action.issue.node_id}
-    if action.kind == "set_stage":
-        return {
-            "projectId": fields.project_id,
-            "itemId": action.item_id,
-            "fieldId": fields.stage_field_id,
-            "value": {"singleSelectOptionId": fields.stage_options[action.column or ""]},
-        }
-    if action.kind == "set_status":
-        return {
-            "projectId": fields.project_id,
-            "itemId": action.item_id,
-            "fieldId": fields.status_field_id,
-            "value": {"singleSelectOptionId": fields.options[action.column or ""]},
-        }
-    return {"projectId": fields.project_id, "itemId": action.item_id}
+    target = {"projectId": fields.project_id, "itemId": action.item_id}
+    if action.kind in ("set_status", "set_stage"):
+        field_id, options = (
+            (fields.status_field_id, fields.options)
+            if action.kind == "set_status"
+            else (fields.stage_field_id, fields.stage_options)
+        )
+        return {**target, "fieldId": field_id, "value": {"singleSelectOptionId": options[action.column or ""]}}
+    return target
 
 
 def _messages(errors: list[dict[str, Any]] | None) -> str:
