@@ -17,21 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.config import DEFAULTS  # noqa: E402
 from tests.emulator import GitHubEmulator  # noqa: E402
 from tests.emulator.webhooks import issues_event  # noqa: E402
 
 TOKEN = "ghp_benchmark"
-COLUMNS = ("Backlog", "Data Prep", "Experiment", "Evaluation", "Deployment", "Monitoring", "Done")
-LABELS = (
-    "ml-data",
-    "ml-experiment",
-    "ml-training",
-    "ml-evaluation",
-    "ml-deployment",
-    "ml-monitoring",
-    "ml-retraining",
-    "type-mlops",
-)
+COLUMNS = tuple(DEFAULTS["columns"])
+LABELS = tuple(DEFAULTS["labels"])
 # Runs the CLI and reports its own peak resident memory on stderr's last line.
 RUNNER = (
     "import resource, sys; from bot.cli import main; code = main(sys.argv[1:]); "

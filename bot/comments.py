@@ -32,16 +32,23 @@ class CommentOutcome:
 
 def upsert_comment(issue: Any, key: str, body: str, identity: str) -> CommentOutcome:
     """Create the bot's `key` comment on a PyGithub issue, or edit it if its text changed."""
-    text = with_marker(key, body)
+    return _write(issue, _own_comment(issue, key, identity), with_marker(key, body))
+
+
+def _own_comment(issue: Any, key: str, identity: str) -> Any | None:
+    """The bot's `key` comment: its marker, written by the bot's own account."""
     tag = marker(key)
-    for comment in issue.get_comments():
-        if comment.user.login == identity and comment.body.startswith(tag):
-            if comment.body == text:
-                return CommentOutcome("unchanged", comment.id, comment.html_url)
-            comment.edit(text)
-            return CommentOutcome("updated", comment.id, comment.html_url)
-    created = issue.create_comment(text)
-    return CommentOutcome("created", created.id, created.html_url)
+    return next((c for c in issue.get_comments() if c.user.login == identity and c.body.startswith(tag)), None)
+
+
+def _write(issue: Any, comment: Any | None, text: str) -> CommentOutcome:
+    if comment is None:
+        created = issue.create_comment(text)
+        return CommentOutcome("created", created.id, created.html_url)
+    if comment.body == text:
+        return CommentOutcome("unchanged", comment.id, comment.html_url)
+    comment.edit(text)
+    return CommentOutcome("updated", comment.id, comment.html_url)
 
 
 # ---- a comment made of named sections, each feature owning one -------------------------------------
@@ -70,13 +77,6 @@ def read_sections(body: str) -> dict[str, str]:
 
 def update_sections(issue: Any, key: str, identity: str, changes: dict[str, str]) -> CommentOutcome:
     """Set some sections of the bot's `key` comment, keeping the others; create it if needed."""
-    tag = marker(key)
-    for comment in issue.get_comments():
-        if comment.user.login == identity and comment.body.startswith(tag):
-            text = render_sections(key, {**read_sections(comment.body), **changes})
-            if comment.body == text:
-                return CommentOutcome("unchanged", comment.id, comment.html_url)
-            comment.edit(text)
-            return CommentOutcome("updated", comment.id, comment.html_url)
-    created = issue.create_comment(render_sections(key, changes))
-    return CommentOutcome("created", created.id, created.html_url)
+    comment = _own_comment(issue, key, identity)
+    sections = read_sections(comment.body) if comment is not None else {}
+    return _write(issue, comment, render_sections(key, {**sections, **changes}))

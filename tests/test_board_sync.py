@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 from github import Auth, Github
 
+from bot.config import DEFAULTS
 from tests.conftest import ACTIONS_TOKEN, BOT_TOKEN, CliResult, run_cli
 from tests.emulator import Fault, GitHubEmulator
 from tests.emulator import objects as gh_objects
 from tests.emulator.objects import example
 from tests.emulator.state import Issue, Project
 
-COLUMNS = ("Backlog", "Data Prep", "Experiment", "Evaluation", "Deployment", "Monitoring", "Done")
+COLUMNS = tuple(DEFAULTS["columns"])
 HUMAN_TOKEN = "ghp_jo_human"
 
 
@@ -281,6 +282,7 @@ def test_unknown_board_number_exits_3(board):
 # ---- reconcile -------------------------------------------------------------------------------------------
 def seed(board: Board, count: int) -> list[Issue]:
     state = board.github.state
+    # The order matters to the assertions below: issue 1 gets ml-experiment.
     labels = [
         "ml-data",
         "ml-experiment",

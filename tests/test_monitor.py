@@ -224,3 +224,14 @@ def test_unknown_model_is_a_configuration_error(github, workdir):
     (workdir / "report.json").write_text(report([{"p99_latency_ms": 1}]))
     result = run_cli(["monitor", "--config", "mlops.yml", "--model", "nope", "--metrics", "report.json"], cwd=workdir)
     assert result.code == 2 and "unknown model 'nope'; the registry has: churn-classifier" in result.stderr
+
+
+def test_several_signals_list_open_issues_once_and_share_one_retraining_issue(github, workdir):
+    repo = github.state.repo("acme/ml-platform")
+    drifted = [{"feature_psi": {"amount": 0.4, "velocity_1h": 0.5, "merchant": 0.02}, "score_ks_pvalue": 0.3}] * 3
+    result = monitor(github, workdir, drifted)
+    assert result.code == 1, result.stderr
+    labels = [[label.name for label in issue.labels] for issue in repo.issues.values()]
+    assert labels.count(["ml-monitoring"]) == 2 and labels.count(["ml-retraining"]) == 1
+    listings = [r for r in github.requests if r.method == "GET" and r.path.endswith("/issues")]
+    assert len(listings) == 2  # once for incidents, once for retraining work

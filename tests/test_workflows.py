@@ -144,23 +144,19 @@ def test_the_composite_actions_last_step_runs_the_installed_cli(tmp_path):
         "MLOPS_PROJECT_TOKEN": "",
         "GITHUB_TOKEN": "unused",
     }
-    done = subprocess.run(
-        ["bash", str(ROOT / "tools" / "run-action.sh")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+
+    def run_action(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["bash", str(ROOT / "tools" / "run-action.sh")],
+            cwd=tmp_path,
+            env={**env, "MLOPS_COMMAND": command},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    done = run_action("validate --format json")
     assert done.returncode == 0, done.stderr
     assert '"configuration": "ok"' in done.stdout
-    env["MLOPS_COMMAND"] = "sync --all"  # no board configured: a clear error, exit 2
-    failed = subprocess.run(
-        ["bash", str(ROOT / "tools" / "run-action.sh")],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    failed = run_action("sync --all")  # no board configured: a clear error, exit 2
     assert failed.returncode == 2 and "no repositories to reconcile" in failed.stderr

@@ -25,7 +25,6 @@ from bot.errors import ConfigError, UsageError
 from bot.events import ActionsEvent
 from bot.github.client import Clients
 from bot.github.projects import ProjectsClient, issue_state, item_state
-from bot.github.queries import load
 
 HANDLED_ISSUE_ACTIONS = frozenset({"opened", "edited", "labeled", "unlabeled", "closed", "reopened", "transferred"})
 WIP_COMMENT_KEY = "wip-limit"
@@ -187,7 +186,7 @@ def _comment_on_overflows(report: SyncReport, clients: Clients) -> None:
     movers = [a for a in report.actions if a.kind == "set_status" and a.column in over]
     if not movers:
         return
-    identity = clients.rest.graphql(load("Viewer"))["viewer"]["login"]
+    identity = clients.rest.viewer_login()
     for action in movers:
         overflow = over[action.column or ""]
         body = (

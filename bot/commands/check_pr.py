@@ -19,7 +19,6 @@ from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, UsageError
 from bot.events import load_event
 from bot.gate import GateResult, PullRequestFacts, RegistryChange, evaluate_gate, linked_issue, registry_paths
 from bot.github.client import Clients
-from bot.github.queries import load
 from bot.records.codeowners import CODEOWNERS_PATHS, owners_of
 from bot.summary import escape_cell, write_summary
 
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     table = render_table(result)
     write_summary(f"### Deployment gate: {result.state}\n\n{escape_cell(result.description)}\n\n{table}")
     if config.gate.get("comment"):
-        identity = clients.rest.graphql(load("Viewer"))["viewer"]["login"]
+        identity = clients.rest.viewer_login()
         upsert_comment(
             repo.get_issue(number), "deployment-gate", f"**Deployment gate: {result.state}**\n\n{table}", identity
         )

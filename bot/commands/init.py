@@ -44,11 +44,8 @@ def run(args: argparse.Namespace) -> int:
     action = f"{args.action_ref} # {args.action_version}"
     root = Path(args.path)
     config_path = root / ".github" / "mlops.yml"
-    config = (
-        load_config(args.config or (config_path if config_path.is_file() else None), environ={})
-        if (args.config or config_path.is_file())
-        else config_from_document(parse_yaml("", "defaults"))
-    )
+    source = args.config or (config_path if config_path.is_file() else None)
+    config = load_config(source, environ={}) if source else config_from_document(parse_yaml("", "defaults"))
     repository = args.repo or os.environ.get("GITHUB_REPOSITORY")
     desired = desired_files(
         config, repository=repository, project_url=args.project_url, action=action, title=args.title

@@ -15,7 +15,6 @@ from bot.cli import add_format, emit
 from bot.config import Config, load_config
 from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, ConfigError, Location, UsageError
 from bot.github.client import Clients
-from bot.github.queries import load
 from bot.monitor.checks import SignalResult, check_windows, read_report
 from bot.monitor.drift import FeatureDrift, feature_drift
 from bot.monitor.incidents import sync_incidents
@@ -55,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     repository = args.repo or os.environ.get("GITHUB_REPOSITORY")
     if not args.no_issues and repository and os.environ.get("GITHUB_TOKEN"):
         clients = Clients.from_env()
-        identity = clients.rest.graphql(load("Viewer"))["viewer"]["login"]
+        identity = clients.rest.viewer_login()
         server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
         guide = config.site.get("url", f"{server}/{repository}/blob/HEAD/site_src/runbooks/monitoring.md")
         actions = sync_incidents(

@@ -19,7 +19,6 @@ from bot.config import Config, load_config
 from bot.errors import EXIT_OK, UsageError
 from bot.events import ActionsEvent, load_event
 from bot.github.client import Clients
-from bot.github.queries import load
 from bot.records import commands
 from bot.records.forms import Form, IssueRecord, experiment_stage, form_for_labels, forms, read_record
 from bot.summary import escape_cell
@@ -63,7 +62,7 @@ def _issue(clients: Clients, event: ActionsEvent) -> Any:
 
 
 def _identity(clients: Clients) -> str:
-    return clients.rest.graphql(load("Viewer"))["viewer"]["login"]
+    return clients.rest.viewer_login()
 
 
 # ---- records ----------------------------------------------------------------------------------------

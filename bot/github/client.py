@@ -24,7 +24,7 @@ from github.GithubRetry import GithubRetry
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 
 from bot.errors import GitHubError
-from bot.github.queries import is_mutation, operation_name
+from bot.github.queries import is_mutation, load, operation_name
 
 log = logging.getLogger("mlops_bot.github")
 
@@ -214,6 +214,7 @@ class GitHubClient:
         self.request_log = request_log if request_log is not None else RequestLog()
         self.settings = settings or RetrySettings()
         self.token_name = token_name
+        self._viewer: str | None = None
         safe = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"} | ({"POST"} if replay_posts else set()))
         retry = RetryPolicy(
             request_log=self.request_log,
@@ -238,6 +239,13 @@ class GitHubClient:
             seconds_between_requests=None,
             seconds_between_writes=None,
         )
+
+    def viewer_login(self) -> str:
+        """Who this token acts as (GraphQL's viewer: unlike REST's GET /user it works for installation
+        tokens too). Asked once per client."""
+        if self._viewer is None:
+            self._viewer = self.graphql(load("Viewer"))["viewer"]["login"]
+        return self._viewer
 
     def graphql(self, document: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run one GraphQL document; return its `data`, or raise `GraphQLError` if it has `errors`."""

@@ -34,11 +34,30 @@ class IncidentAction:
     reference: str
 
 
-def _find(repo: Any, label: str, marker: str, identity: str) -> Any | None:
-    for issue in repo.get_issues(state="open", labels=[label]):
-        if (issue.body or "").startswith(marker) and issue.user.login == identity:
-            return issue
-    return None
+class _OpenIssues:
+    """The bot's open issues under a label, listed once per run and indexed by their marker line.
+    Issues opened during the run are added, so two signals never open the same issue twice."""
+
+    def __init__(self, repo: Any, identity: str) -> None:
+        self.repo, self.identity = repo, identity
+        self._by_label: dict[str, dict[str, Any]] = {}
+
+    def _index(self, label: str) -> dict[str, Any]:
+        if label not in self._by_label:
+            self._by_label[label] = {
+                (issue.body or "").split("\n", 1)[0]: issue
+                for issue in self.repo.get_issues(state="open", labels=[label])
+                if issue.user.login == self.identity and (issue.body or "").startswith("<!-- mlops-bot:")
+            }
+        return self._by_label[label]
+
+    def find(self, label: str, marker: str) -> Any | None:
+        return self._index(label).get(marker)
+
+    def open(self, label: str, marker: str, title: str, body: str) -> Any:
+        issue = self.repo.create_issue(title, body=f"{marker}\n{body}", labels=[label])
+        self._index(label)[marker] = issue
+        return issue
 
 
 def sync_incidents(
@@ -53,9 +72,10 @@ def sync_incidents(
     recovery_windows: int,
 ) -> list[IncidentAction]:
     actions: list[IncidentAction] = []
+    issues = _OpenIssues(repo, identity)
     for result in results:
         marker = incident_marker(model, result.key)
-        incident = _find(repo, INCIDENT_LABEL, marker, identity)
+        incident = issues.find(INCIDENT_LABEL, marker)
         if result.breached:
             evidence = (
                 f"**{result.signal}** is past its threshold ({result.threshold}); worst value "
@@ -73,16 +93,14 @@ def sync_incidents(
                         "impact": f"Opened by mlops-bot from a monitoring report; see the [guide]({guide_url}).",
                     },
                 )
-                incident = repo.create_issue(
-                    f"Incident: {result.signal} on {model}", body=f"{marker}\n{body}", labels=[INCIDENT_LABEL]
-                )
+                incident = issues.open(INCIDENT_LABEL, marker, f"Incident: {result.signal} on {model}", body)
                 actions.append(IncidentAction("opened", f"#{incident.number} {result.key}"))
             outcome = update_sections(incident, COMMENT_KEY, identity, {"1-evidence": evidence})
             if not opened:  # evidence "updated" or "unchanged" on an incident opened earlier
                 actions.append(IncidentAction(outcome.action, f"#{incident.number} {result.key}"))
             trigger = result.retraining_trigger
             if open_retraining and trigger:
-                actions.extend(_retraining(repo, identity, model, trigger, result, incident.number))
+                actions.extend(_retraining(issues, model, trigger, result, incident.number))
         elif incident is not None and result.within_now:
             text = (
                 f"**Recovered:** {result.signal} has been within its threshold for the last {recovery_windows} "
@@ -100,10 +118,10 @@ def sync_incidents(
 
 
 def _retraining(
-    repo: Any, identity: str, model: str, trigger: str, result: SignalResult, incident_number: int
+    issues: _OpenIssues, model: str, trigger: str, result: SignalResult, incident_number: int
 ) -> list[IncidentAction]:
     marker = retraining_marker(model, trigger)
-    if _find(repo, RETRAINING_LABEL, marker, identity) is not None:
+    if issues.find(RETRAINING_LABEL, marker) is not None:
         return []
     body = render_body(
         forms()["retraining"],
@@ -114,7 +132,5 @@ def _retraining(
             "evidence": f"{result.signal}: worst {result.worst:g} ({result.threshold}).",
         },
     )
-    issue = repo.create_issue(
-        f"Retrain {model} ({trigger.lower()})", body=f"{marker}\n{body}", labels=[RETRAINING_LABEL]
-    )
+    issue = issues.open(RETRAINING_LABEL, marker, f"Retrain {model} ({trigger.lower()})", body)
     return [IncidentAction("retraining opened", f"#{issue.number} {trigger}")]

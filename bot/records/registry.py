@@ -24,10 +24,6 @@ class ModelVersion:
     data: dict[str, Any] = field(repr=False)
 
     @property
-    def owner(self) -> str | None:
-        return self.data.get("owner")
-
-    @property
     def metrics(self) -> dict[str, float]:
         return self.data.get("metrics") or {}
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Config
-from bot.errors import CheckFailed
 from bot.records.registry import read_registry
 from bot.site.render import GENERATED, render_site
 from bot.site.snapshot import read_snapshot
@@ -54,11 +53,3 @@ def read_monitoring(folder: str | None) -> dict[str, dict[str, Any]]:
         if isinstance(data, dict) and isinstance(data.get("model"), str):
             statuses[data["model"]] = data
     return statuses
-
-
-def check_inputs(config: Config) -> None:
-    if snapshot := config.site.get("snapshot"):
-        read_snapshot(snapshot)  # raises CheckFailed with the file named
-
-
-__all__ = ["CheckFailed", "check_inputs", "generate"]
