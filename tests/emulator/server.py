@@ -11,7 +11,11 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import rest, webhooks
+from . import (
+    repo_settings,  # noqa: F401  (its routes register on import)
+    rest,
+    webhooks,
+)
 from .graphql_api import Options, run_graphql
 from .objects import Urls
 from .state import Issue, State, Token, now
@@ -215,7 +219,8 @@ class GitHubEmulator:
         if fault and fault.kind == "drop":  # after_processing: the change is made, the answer lost
             self._record(method, path, query, operation, None, "drop")
             return 0, {}, None
-        return self._finish(method, path, query, operation, response.status, response.body, response.headers)
+        headers = {**_token_headers(token), **response.headers}
+        return self._finish(method, path, query, operation, response.status, response.body, headers)
 
     def _fault_response(
         self, fault: Fault, method: str, path: str, query: dict[str, str], operation: str | None, is_graphql: bool
@@ -355,6 +360,13 @@ class GitHubEmulator:
         if before["state"] != after["state"]:
             action = "closed" if after["state"] == "closed" else "reopened"
             self.emit("issues", webhooks.issues_event(action, issue, token.user, self.urls))
+
+
+def _token_headers(token: Token | None) -> dict[str, str]:
+    """GitHub names a classic token's scopes on every answer; installation and fine-grained tokens get none."""
+    if token is None or token.kind != "pat":
+        return {}
+    return {"X-OAuth-Scopes": ", ".join(sorted(token.scopes)), "X-Accepted-OAuth-Scopes": ""}
 
 
 def _snapshot(issue: Issue) -> dict[str, Any]:
