@@ -62,6 +62,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in given or "-v" in given
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    if not verbose:  # retries are counted and the final failure is one line; urllib3's own lines are noise
+        logging.getLogger("urllib3").setLevel(logging.ERROR)
     try:
         words = list(sys.argv[1:] if argv is None else argv)
         chosen = next((w for w in words if w in COMMANDS), None)

@@ -13,6 +13,8 @@ from bot.config import config_from_document, load_config
 from bot.errors import EXIT_OK, UsageError
 from bot.github.client import Clients
 from bot.init import LOCK_FILE, desired_files, digest, plan_files, plan_labels
+from bot.scaffold.gitignore import missing_entries, with_entries
+from bot.scaffold.next_steps import next_steps, render_next_steps
 from bot.yaml_source import parse_yaml
 
 PINNED_ACTION = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}$")
@@ -24,18 +26,26 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--project-url", help="the board, written into the new configuration")
     parser.add_argument(
         "--action-ref",
-        required=True,
         metavar="OWNER/REPO@SHA",
-        help="the mlops-bot release the workflows use, pinned to its full commit SHA",
+        help="the mlops-bot release the workflows use, pinned to its full commit SHA (required without --board)",
     )
     parser.add_argument("--action-version", default="v1", help="that release's version, kept beside the SHA")
     parser.add_argument("--title", default="ML team handbook", help="the site's title")
     parser.add_argument("--force", action="store_true", help="replace files and label colours you changed")
     parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    parser.add_argument(
+        "--board", action="store_true", help="set up the board instead: find or create it, add its Status options"
+    )
     add_format(parser)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.board:
+        from bot.commands import init_board
+
+        return init_board.run(args)
+    if not args.action_ref:
+        raise UsageError("init: give --action-ref OWNER/REPO@SHA (the mlops-bot release the workflows use)")
     if not PINNED_ACTION.match(args.action_ref):
         raise UsageError(
             f"--action-ref {args.action_ref!r}: pin the action to a full commit SHA, e.g. "
@@ -47,15 +57,17 @@ def run(args: argparse.Namespace) -> int:
     source = args.config or (config_path if config_path.is_file() else None)
     config = load_config(source, environ={}) if source else config_from_document(parse_yaml("", "defaults"))
     repository = args.repo or os.environ.get("GITHUB_REPOSITORY")
-    desired = desired_files(
-        config, repository=repository, project_url=args.project_url, action=action, title=args.title
-    )
+    project_url = args.project_url or (config.project.url if config.project else None)
+    desired = desired_files(config, repository=repository, project_url=project_url, action=action, title=args.title)
     lock_path = root / LOCK_FILE
     lock = json.loads(lock_path.read_text(encoding="utf-8")) if lock_path.is_file() else {}
     existing = {
         path: (root / path).read_text(encoding="utf-8") if (root / path).is_file() else None for path in desired
     }
     file_steps = plan_files(desired, existing, lock, args.force)
+    gitignore = root / ".gitignore"
+    ignore_text = gitignore.read_text(encoding="utf-8") if gitignore.is_file() else None
+    to_ignore, ignored = missing_entries(ignore_text), with_entries(ignore_text)
 
     label_steps = []
     clients = None
@@ -74,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
                 lock[step.path] = digest(desired[step.path])
             elif step.action == "unchanged":
                 lock.setdefault(step.path, digest(desired[step.path]))
+        if ignored is not None:
+            gitignore.write_text(ignored, encoding="utf-8")
         new_lock = json.dumps(dict(sorted(lock.items())), indent=1) + "\n"
         if not lock_path.is_file() or lock_path.read_text(encoding="utf-8") != new_lock:
             lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,12 +107,24 @@ def run(args: argparse.Namespace) -> int:
         + (" (colour or description differ; --force updates)" if s.action == "keep" else "")
         for s in label_steps
     ]
+    if to_ignore:
+        lines.append(f"{prefix}{'update':<9} .gitignore (adds {', '.join(to_ignore)})")
     if not repository:
         lines.append("labels: skipped (pass --repo owner/name or set GITHUB_REPOSITORY)")
-    changed = sum(1 for s in file_steps if s.action in ("create", "update")) + sum(
-        1 for s in label_steps if s.action in ("create", "update")
+    changed = (
+        sum(1 for s in file_steps if s.action in ("create", "update"))
+        + sum(1 for s in label_steps if s.action in ("create", "update"))
+        + bool(to_ignore)
     )
     lines.append(f"{prefix}{changed} change(s)")
+    steps = next_steps(
+        config.gate["status_context"],
+        repository=repository,
+        project_url=project_url,
+        action_ref=args.action_ref,
+        server=os.environ.get("GITHUB_SERVER_URL") or "https://github.com",
+    )
+    lines.append(render_next_steps(steps))
     emit(
         args,
         {
@@ -106,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
             "changes": changed,
             "files": [{"path": s.path, "action": s.action, "reason": s.reason} for s in file_steps],
             "labels": [{"name": s.name, "action": s.action} for s in label_steps],
+            "gitignore": list(to_ignore),
+            "next_steps": [{"title": step.title, "how": step.how} for step in steps],
         },
         "\n".join(lines),
     )

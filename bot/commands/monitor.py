@@ -14,7 +14,7 @@ from typing import Any
 from bot.cli import add_format, emit
 from bot.config import Config, load_config
 from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, ConfigError, Location, UsageError
-from bot.github.client import Clients
+from bot.github.client import Clients, require_repository
 from bot.monitor.checks import SignalResult, check_windows, read_report
 from bot.monitor.drift import FeatureDrift, feature_drift
 from bot.monitor.incidents import sync_incidents
@@ -35,6 +35,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     _check_model(config, args.model)
+    repository, clients = None, None
+    if not args.no_issues:  # incidents need somewhere to go: say so before any work or request
+        repository = require_repository(args.repo, otherwise=", or use --no-issues to report only")
+        clients = Clients.from_env()
     monitoring = config.monitoring
     drift: list[FeatureDrift] = []
     if args.metrics:
@@ -51,9 +55,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("give --metrics FILE, or --baseline FILE and --current FILE")
 
     actions = []
-    repository = args.repo or os.environ.get("GITHUB_REPOSITORY")
-    if not args.no_issues and repository and os.environ.get("GITHUB_TOKEN"):
-        clients = Clients.from_env()
+    if clients is not None and repository is not None:
         identity = clients.rest.viewer_login()
         server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
         guide = config.site.get("url", f"{server}/{repository}/blob/HEAD/site_src/runbooks/monitoring.md")

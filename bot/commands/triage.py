@@ -16,7 +16,7 @@ from typing import Any
 from bot.cli import add_format, emit
 from bot.comments import MARKER_PREFIX, update_sections, upsert_comment
 from bot.config import Config, load_config
-from bot.errors import EXIT_OK, UsageError
+from bot.errors import EXIT_OK, ConfigError, UsageError
 from bot.events import ActionsEvent, load_event
 from bot.github.client import Clients
 from bot.records import commands
@@ -161,7 +161,12 @@ def run_commands(event: ActionsEvent, config: Config, connect: Any) -> dict[str,
 def remind(config: Config, clients: Clients, today: dt.datetime | None = None) -> list[str]:
     now = today or dt.datetime.now(dt.UTC)
     spike = forms().get("research-spike")
-    if spike is None or not config.repositories:
+    if not config.repositories:
+        raise ConfigError(
+            "no repositories to remind: list them under `repositories` or set GITHUB_REPOSITORY",
+            config.locate("repositories"),
+        )
+    if spike is None:
         return []
     identity = None
     reminded = []

@@ -23,7 +23,7 @@ from github import Auth, Github, GithubException
 from github.GithubRetry import GithubRetry
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 
-from bot.errors import GitHubError
+from bot.errors import GitHubError, UsageError
 from bot.github.queries import is_mutation, load, operation_name
 
 log = logging.getLogger("mlops_bot.github")
@@ -303,7 +303,13 @@ class Clients:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> Clients:
+        """The clients for this environment; without GITHUB_TOKEN, a one-line error before any request."""
         environ = os.environ if environ is None else environ
+        if not environ.get("GITHUB_TOKEN"):
+            raise UsageError(
+                "GITHUB_TOKEN is not set: export a token that can read the repository (e.g. "
+                "GITHUB_TOKEN=$(gh auth token)); in GitHub Actions the mlops-bot action passes the job's token"
+            )
         endpoints = Endpoints.from_env(environ)
         settings = RetrySettings.from_env(environ)
         request_log = RequestLog()
@@ -320,6 +326,19 @@ class Clients:
             token_name=board_token_name,
         )
         return cls(rest, board, request_log)
+
+
+def require_repository(
+    given: str | None, environ: dict[str, str] | os._Environ[str] | None = None, *, otherwise: str = ""
+) -> str:
+    """`--repo`, else GITHUB_REPOSITORY; a one-line error naming both (and `otherwise`) when neither is set."""
+    environ = os.environ if environ is None else environ
+    repository = given or environ.get("GITHUB_REPOSITORY")
+    if not repository:
+        raise UsageError(f"no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY{otherwise}")
+    if repository.count("/") != 1 or not all(repository.split("/")):
+        raise UsageError(f"{repository!r} is not a repository: write it as OWNER/NAME")
+    return repository
 
 
 # Failures of the transport or of GitHub itself, as PyGithub and requests raise them.
