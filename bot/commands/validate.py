@@ -7,11 +7,10 @@ from pathlib import Path
 
 from bot.cli import add_format, emit, github_annotations_enabled
 from bot.config import load_config
-from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, ConfigError, Location
+from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, ConfigError
 from bot.records.registry import ModelVersion, read_model_file, read_registry
-from bot.records.workflow_rules import workflow_problems
-from bot.schemas import Problem, schema_problems
-from bot.yaml_source import parse_yaml
+from bot.records.yaml_files import file_problems
+from bot.schemas import Problem
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -43,10 +42,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.paths:
         for path in sorted(Path(".github/ISSUE_TEMPLATE").glob("*.yml")):
             if path.name != "config.yml":
-                problems.extend(_file_problems(path, "issue-form"))
+                problems.extend(file_problems(path, "issue-form"))
                 checked_forms += 1
         for path in sorted(Path(".github/workflows").glob("*.y*ml")):
-            problems.extend(_file_problems(path, None))
+            problems.extend(file_problems(path, None))
             checked_workflows += 1
 
     stages: dict[str, int] = {}
@@ -81,17 +80,6 @@ def run(args: argparse.Namespace) -> int:
         "\n".join([*lines, summary]),
     )
     return EXIT_CHECK_FAILED if problems else EXIT_OK
-
-
-def _file_problems(path: Path, schema: str | None) -> list[Problem]:
-    """An issue form against GitHub's form syntax, or a workflow against the hardening rules."""
-    try:
-        document = parse_yaml(path.read_text(encoding="utf-8"), path.as_posix(), error=CheckFailed)
-    except CheckFailed as exc:
-        return [Problem(exc.location or Location(path.as_posix()), exc.message)]
-    except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(Location(path.as_posix()), f"cannot read: {exc}")]
-    return schema_problems(document, schema) if schema else workflow_problems(document)
 
 
 def _annotation(problem: Problem) -> str:
