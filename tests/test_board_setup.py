@@ -250,6 +250,29 @@ def test_no_board_yet_creates_one_for_the_owner_and_remembers_it(github, team):
     assert again.code == 0 and not again.json()["created"] and len(github.state.projects) == 1
 
 
+def test_a_lost_answer_to_creating_the_board_makes_no_second_board(github, team):
+    _, path = team
+    (path / ".github" / "mlops.yml").write_text("repositories: [acme/churn]\n")
+    github.inject(Fault("drop", operation="CreateBoard", after_processing=True))
+    result = init_board(github, path)
+    assert result.code == 0, result.stderr
+    (project,) = github.state.projects.values()
+    assert len(github.served(operation="CreateBoard")) == 1 and project.linked_repos
+    assert names(project.field_named("Status").options)[2:-1] == list(COLUMNS[:-1])
+
+
+def test_a_stage_field_whose_creation_answer_was_lost_is_created_once(github, team):
+    _, path = team
+    project = github.state.project("acme", 3, status_options=COLUMNS)
+    project.linked_repos.append(github.state.repos["acme/churn"])
+    write_config(path, github, "stage_field: Stage\n")
+    github.inject(Fault("drop", operation="CreateSelectField", after_processing=True))
+    result = init_board(github, path)
+    assert result.code == 0, result.stderr
+    assert [f.name for f in project.fields].count("Stage") == 1
+    assert len(github.served(operation="CreateSelectField")) == 2  # replayed, answered "taken"
+
+
 def project_url(github, project) -> str:
     return f"{github.urls.web}/orgs/acme/projects/{project.number}"
 

@@ -30,7 +30,7 @@ from bot.board.setup import (
 )
 from bot.config import DEFAULT_PATH, Config, ProjectRef
 from bot.errors import ConfigError, GitHubError
-from bot.github.client import GitHubClient, GraphQLError
+from bot.github.client import TRANSPORT_FAILURES, GitHubClient, GraphQLError
 from bot.github.projects import BoardAccessError, batch_document
 from bot.github.queries import load
 from bot.init import LOCK_FILE, digest
@@ -169,7 +169,12 @@ class BoardProvisioner:
 
     # ---- writes --------------------------------------------------------------------------------------
     def create_board(self, owner_id: str, title: str, repository_id: str | None) -> BoardState:
-        data = self._run("CreateBoard", {"ownerId": owner_id, "title": title, "repositoryId": repository_id})
+        """Never sent twice: a second board would be a duplicate. The caller looks for it on a lost answer."""
+        variables = {"ownerId": owner_id, "title": title, "repositoryId": repository_id}
+        try:
+            data = self.client.without_replay().graphql(load("CreateBoard"), variables)
+        except GraphQLError as error:
+            raise self.access_error(str(error), error) from error
         return board_state(data["createProjectV2"]["projectV2"])
 
     def link(self, project_id: str, repository: str) -> None:
@@ -180,7 +185,14 @@ class BoardProvisioner:
         self._run("LinkRepository", {"projectId": project_id, "repositoryId": repo["id"]})
 
     def create_field(self, project_id: str, step: SetupStep) -> None:
-        self._run("CreateSelectField", {"projectId": project_id, "name": step.target, "options": _inputs(step)})
+        variables = {"projectId": project_id, "name": step.target, "options": _inputs(step)}
+        try:
+            self.client.graphql(load("CreateSelectField"), variables)
+        except GraphQLError as error:
+            # The plan has just read that the field is missing: "taken" means a replayed request whose
+            # first answer was lost had created it.
+            if not any("already been taken" in str(e.get("message")) for e in error.errors):
+                raise self.access_error(str(error), error) from error
 
     def replace_options(self, state: BoardState, step: SetupStep) -> int:
         """Send the merged option list, then put every item's value back; returns how many."""
@@ -298,9 +310,14 @@ def set_up_board(
     if state is None:
         assert repository_node is not None
         same_owner = repositories[0].split("/", 1)[0].lower() == owner.lower()
-        state = provisioner.create_board(
-            repository_node["owner"]["id"], title, repository_node["id"] if same_owner else None
-        )
+        try:
+            state = provisioner.create_board(
+                repository_node["owner"]["id"], title, repository_node["id"] if same_owner else None
+            )
+        except TRANSPORT_FAILURES:  # the answer was lost: did the board come to be?
+            _, state = provisioner.find(repositories[0], title)
+            if state is None:
+                raise
         report.created, report.board = True, state.url
         report.steps.append(plan.steps[0])
         plan = plan_setup(state, config.board, repositories, owner=owner, new_board_title=title)

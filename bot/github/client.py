@@ -214,6 +214,7 @@ class GitHubClient:
         self.request_log = request_log if request_log is not None else RequestLog()
         self.settings = settings or RetrySettings()
         self.token_name = token_name
+        self._token = token
         self._viewer: str | None = None
         safe = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"} | ({"POST"} if replay_posts else set()))
         retry = RetryPolicy(
@@ -238,6 +239,18 @@ class GitHubClient:
             # client paces its mutations itself (sync.mutation_pause_seconds), as GitHub's guidance asks.
             seconds_between_requests=None,
             seconds_between_writes=None,
+        )
+
+    def without_replay(self) -> GitHubClient:
+        """The same token and log, but a POST whose answer is lost is not sent again: for the few
+        mutations that are not idempotent (creating a board), whose caller checks what happened."""
+        return GitHubClient(
+            self._token,
+            self.endpoints,
+            request_log=self.request_log,
+            settings=self.settings,
+            replay_posts=False,
+            token_name=self.token_name,
         )
 
     def viewer_login(self) -> str:
