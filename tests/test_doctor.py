@@ -296,3 +296,27 @@ def test_pages_from_a_branch_and_strict_mode(github, team):
 def test_without_a_repository_it_says_what_to_set(github, tmp_path):
     result = run_cli(["doctor"], cwd=tmp_path, env=github.env(BOT_TOKEN))
     assert result.code == 2 and "pass --repo OWNER/NAME or set GITHUB_REPOSITORY" in result.stderr
+
+
+def test_a_repository_the_token_cannot_read_is_named_once(github, team):
+    _, checkout = team
+    result = doctor(github, checkout, "--repo", "acme/secret-models")
+    checks = by_name(result)
+    assert result.code == 1 and checks["GITHUB_TOKEN"]["detail"] == "cannot read acme/secret-models: 404 Not Found"
+    assert checks["labels"]["detail"] == "could not list the labels (acme/secret-models could not be read)"
+    assert checks["GitHub Pages"]["verdict"] == "unknown" and checks["workflows"]["verdict"] == "ok"
+
+
+def test_odd_workflow_files_are_problems_not_crashes(github, team):
+    repo, checkout = team
+    complete(github, repo)
+    folder = checkout / ".github" / "workflows"
+    (folder / "list.yml").write_text("- just\n- a list\n")
+    (folder / "odd.yml").write_text(
+        "permissions: {}\non: push\njobs:\n  x:\n    steps:\n      - uses: a/b@v1\n        with: command\n"
+    )
+    (folder / "broken.yml").write_text("jobs: [\n")
+    result = doctor(github, checkout, MLOPS_PROJECT_TOKEN=BOT_TOKEN)
+    assert result.code == 1 and "Traceback" not in result.stderr
+    checks = by_name(result)
+    assert checks["workflows"]["verdict"] == "fail" and checks["action ref"]["verdict"] == "ok"

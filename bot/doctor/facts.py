@@ -40,6 +40,8 @@ def gather(config: Config, repository: str, root: Path, environ: dict[str, str] 
         clients = Clients.from_env(environ)
         api = _Api(clients)
         remote["repository_read"] = api.default_branch(repository)
+        unread = Remote("unreadable", message=f"{repository} could not be read")
+        remote.update({key: unread for key in ("labels", "rules", "protection", "pages", "secret")})
         token_scopes = _scopes(clients.rest.rest.oauth_scopes)
         remote["board"], board_scopes = _board(config, clients)
         if remote["repository_read"].state == "read":
@@ -96,11 +98,8 @@ def _workflows(root: Path) -> tuple[tuple[str, ...], tuple[Problem, ...], tuple[
             steps = job.get("steps") if isinstance(job, dict) else None
             for index, step in enumerate(steps if isinstance(steps, list) else []):
                 # the bot's action is the one given a `command` input
-                if (
-                    isinstance(step, dict)
-                    and isinstance(step.get("uses"), str)
-                    and "command" in (step.get("with") or {})
-                ):
+                inputs = step.get("with") if isinstance(step, dict) else None
+                if isinstance(inputs, dict) and "command" in inputs and isinstance(step.get("uses"), str):
                     where = document.locate(["jobs", job_id, "steps", index, "uses"]) if document else None
                     uses.append(ActionUse(f"{where.file}:{where.line}" if where else path.as_posix(), step["uses"]))
     return missing, tuple(problems), tuple(uses)
