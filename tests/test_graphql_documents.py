@@ -7,7 +7,7 @@ import itertools
 import pytest
 from graphql import parse, validate
 
-from bot.github.projects import MUTATIONS, batch_document
+from bot.board.projects import MUTATIONS, batch_document
 from bot.github.queries import all_documents, operation_name
 from tests.emulator.graphql_api import github_schema
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from bot.config import BoardConfig, Config
 from bot.errors import ConfigError
-from bot.records.forms import STAGES, experiment_stage, form_for_labels, read_record
+from bot.records.forms import STAGES
 
 
 @dataclass(frozen=True)
@@ -123,14 +123,6 @@ def plan_issue(
     if stage_option and (item is None or item.stage_option_id != stage_option):
         actions.append(Action("set_stage", issue, item.item_id if item else None, issue.stage, "experiment lifecycle"))
     return actions
-
-
-def experiment_stage_of(labels: tuple[str, ...], state: str, body: str | None) -> str | None:
-    """The lifecycle stage of an experiment issue (None for other issues)."""
-    form = form_for_labels(labels)
-    if form is None or form.kind != "experiment":
-        return None
-    return experiment_stage(read_record(body, form), labels, state.upper() == "CLOSED")
 
 
 def plan_board(

@@ -19,12 +19,12 @@ from bot.board.plan import (
     plan_issue,
     wip_overflows,
 )
+from bot.board.projects import ProjectsClient, issue_state, item_state
 from bot.comments import upsert_comment
 from bot.config import Config
 from bot.errors import ConfigError, UsageError
 from bot.events import ActionsEvent
 from bot.github.client import Clients
-from bot.github.projects import ProjectsClient, issue_state, item_state
 
 HANDLED_ISSUE_ACTIONS = frozenset({"opened", "edited", "labeled", "unlabeled", "closed", "reopened", "transferred"})
 WIP_COMMENT_KEY = "wip-limit"

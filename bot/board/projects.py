@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.board.plan import Action, BoardFields, IssueState, ItemState, experiment_stage_of
+from bot.board.plan import Action, BoardFields, IssueState, ItemState
 from bot.config import ProjectRef
 from bot.errors import GitHubError
 from bot.github.client import GitHubClient, GraphQLError
 from bot.github.queries import load
+from bot.records.issue import experiment_stage_of
 
 
 @dataclass(frozen=True)
@@ -341,7 +342,7 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 
 def issue_state(node: dict[str, Any]) -> IssueState:
     labels = tuple(label["name"] for label in node["labels"]["nodes"])
-    stage = experiment_stage_of(labels, node["state"], node["body"]) if "body" in node else None
+    stage = experiment_stage_of(labels, node["state"].upper() == "CLOSED", node["body"]) if "body" in node else None
     return IssueState(node["id"], node["repository"]["nameWithOwner"], node["number"], node["state"], labels, stage)
 
 
