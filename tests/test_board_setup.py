@@ -26,8 +26,8 @@ from bot.board.setup import (
 from bot.config import config_from_document
 from bot.errors import ConfigError
 from bot.yaml_source import parse_yaml
-from tests.conftest import ACTIONS_TOKEN, BOT_TOKEN, run_cli
 from tests.emulator import Fault
+from tests.helpers import ACTIONS_TOKEN, BOT_TOKEN, run_cli
 
 COLUMNS = ("Backlog", "Data Prep", "Experiment", "Evaluation", "Deployment", "Monitoring", "Done")
 READ_ONLY_TOKEN = "ghp_read_project_only"

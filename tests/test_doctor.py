@@ -13,7 +13,7 @@ from bot.board.setup import BoardState, FieldState, SelectOption
 from bot.config import config_from_document
 from bot.doctor.checks import ActionUse, Remote, SetupFacts, check_action, check_status_required, diagnose
 from bot.yaml_source import parse_yaml
-from tests.conftest import ACTIONS_TOKEN, BOT_TOKEN, run_cli
+from tests.helpers import ACTIONS_TOKEN, BOT_TOKEN, run_cli
 
 PIN = "acme/mlops-bot@0123456789abcdef0123456789abcdef01234567"
 CONTEXT = "mlops/deployment-checklist"
@@ -167,7 +167,7 @@ def team(github, initialised, tmp_path):
     repo = github.state.repo("acme/churn")
     github.state.repo("acme/mlops-bot")
     for name, spec in config().labels.items():
-        github.state.label(repo, name, spec["color"], spec["description"])
+        github.state.label(repo, name, spec.color, spec.description)
     return repo, checkout
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.conftest import ACTIONS_TOKEN, BOT_TOKEN
 from tests.emulator import GitHubEmulator
+from tests.helpers import ACTIONS_TOKEN, BOT_TOKEN
 
 READ_ONLY_TOKEN = "ghp_read_project_only"
 HUMAN_TOKEN = "ghp_jo_no_admin"

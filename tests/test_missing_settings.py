@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.conftest import BOT_TOKEN, ROOT, run_cli
+from tests.helpers import BOT_TOKEN, ROOT, run_cli
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_monitor_without_a_repository_opens_nothing_silently(github, workdir):
     result = run_cli(args, cwd=workdir, env=github.env(BOT_TOKEN))
     assert result.code == 2
     assert only_line(result) == (
-        "error: no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY, or use --no-issues to report only"
+        "error: incidents need a repository: set GITHUB_REPOSITORY or pass --repo (or --no-issues)"
     )
     assert not (workdir / "status").exists() and github.requests == []
     report_only = run_cli([*args, "--no-issues"], cwd=workdir)

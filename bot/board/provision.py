@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.board.actions import ActionKind
+from bot.board.projects import BoardAccessError, batch_document
 from bot.board.setup import (
     DEFAULT_BOARD_TITLE,
     BoardState,
@@ -31,9 +33,8 @@ from bot.board.setup import (
 from bot.config import DEFAULT_PATH, Config, ProjectRef
 from bot.errors import ConfigError, GitHubError
 from bot.github.client import TRANSPORT_FAILURES, GitHubClient, GraphQLError
-from bot.github.projects import BoardAccessError, batch_document
 from bot.github.queries import load
-from bot.init import LOCK_FILE, digest
+from bot.scaffold.plan import LOCK_FILE, digest
 
 
 def journal_dir(environ: dict[str, str] | os._Environ[str] | None = None) -> Path:
@@ -68,6 +69,21 @@ class SetupReport:
             "item_values_to_restore": self.values_to_restore,
             "config_updated": self.config_updated,
         }
+
+    def as_text(self, requests: int) -> str:
+        prefix = "[dry run] " if self.dry_run else ""
+        lines = [f"board: {self.board}"] + [f"{prefix}{step.describe()}" for step in self.steps]
+        lines += [f"note: {note}" for note in self.notes]
+        if self.values_restored:
+            lines.append(f"{self.values_restored} item value(s) put back")
+        if self.values_to_restore:
+            lines.append(
+                f"{prefix}{self.values_to_restore} item value(s) to put back (GitHub clears them when options change)"
+            )
+        if self.config_updated:
+            lines.append(f"wrote project_url: {self.board} into {self.config_updated}: commit it")
+        lines.append(f"{prefix}{len(self.steps)} change(s); {requests} request(s)")
+        return "\n".join(lines)
 
 
 def board_state(node: dict[str, Any]) -> BoardState:
@@ -251,7 +267,7 @@ class BoardProvisioner:
             batch = inputs[start : start + self.batch_size]
             if last is not None and self.pause_seconds > 0:
                 self._sleep(max(0.0, self.pause_seconds - (time.monotonic() - last)))
-            document = batch_document(["set_status"] * len(batch))
+            document = batch_document([ActionKind.SET_STATUS] * len(batch))
             data, errors = self.client.graphql_with_errors(document, {f"i{n}": v for n, v in enumerate(batch)})
             last = time.monotonic()
             gone = [e for e in errors if e.get("type") == "NOT_FOUND"]  # an item deleted meanwhile

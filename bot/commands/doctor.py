@@ -7,9 +7,6 @@ import os
 from pathlib import Path
 
 from bot.cli import add_format, emit
-from bot.config import DEFAULT_PATH, load_config
-from bot.errors import EXIT_CHECK_FAILED, EXIT_OK
-from bot.github.client import require_repository
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -20,8 +17,11 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import DEFAULT_PATH, load_config
     from bot.doctor.checks import diagnose
     from bot.doctor.facts import gather
+    from bot.errors import EXIT_CHECK_FAILED, EXIT_OK
+    from bot.github.client import require_repository
 
     root = Path(args.path)
     own = root / DEFAULT_PATH

@@ -84,7 +84,7 @@ def diagnose(facts: SetupFacts, config: Config) -> list[Check]:
         check_forms(facts),
         check_workflows(facts),
         check_action(facts),
-        check_status_required(facts, config.gate["status_context"]),
+        check_status_required(facts, config.gate.status_context),
         check_pages(facts),
     ]
 

@@ -18,10 +18,10 @@ from bot.config import Config
 from bot.doctor.checks import ActionUse, Remote, SetupFacts
 from bot.errors import GitHubError
 from bot.github.client import Clients
-from bot.records.forms import forms_dir
-from bot.records.yaml_files import file_problems, read_yaml_file
+from bot.resources import forms_dir
+from bot.scaffold.workflows import WORKFLOW_FILES
 from bot.schemas import Problem
-from bot.workflows import WORKFLOW_FILES
+from bot.validation import file_problems, read_yaml_file
 
 SECRET = "MLOPS_PROJECT_TOKEN"
 
