@@ -225,30 +225,25 @@ def _problem_list(problems: tuple[Problem, ...], limit: int = 3) -> str:
     return shown + (f"; and {len(problems) - limit} more" if len(problems) > limit else "")
 
 
-def check_forms(facts: SetupFacts) -> Check:
-    if facts.forms_missing:
+def _check_files(name: str, folder: str, missing: tuple[str, ...], problems: tuple[Problem, ...], ok: str) -> Check:
+    if missing:
         return Check(
-            "issue forms",
-            "fail",
-            f"missing {', '.join(facts.forms_missing)} in .github/ISSUE_TEMPLATE",
-            "mlops-bot init (writes the missing forms)",
+            name, "fail", f"missing {', '.join(missing)} in {folder}", "mlops-bot init (writes what is missing)"
         )
-    if facts.form_problems:
-        return Check("issue forms", "fail", _problem_list(facts.form_problems), "mlops-bot validate lists them all")
-    return Check("issue forms", "ok", "all present and valid")
+    if problems:
+        return Check(name, "fail", _problem_list(problems), "mlops-bot validate lists them all")
+    return Check(name, "ok", ok)
+
+
+def check_forms(facts: SetupFacts) -> Check:
+    return _check_files(
+        "issue forms", ".github/ISSUE_TEMPLATE", facts.forms_missing, facts.form_problems, "all present and valid"
+    )
 
 
 def check_workflows(facts: SetupFacts) -> Check:
-    if facts.workflows_missing:
-        return Check(
-            "workflows",
-            "fail",
-            f"missing {', '.join(facts.workflows_missing)} in .github/workflows",
-            "mlops-bot init (writes them)",
-        )
-    if facts.workflow_problems:
-        return Check("workflows", "fail", _problem_list(facts.workflow_problems), "mlops-bot validate lists them all")
-    return Check("workflows", "ok", "valid, least permissions, every action pinned to a full commit SHA")
+    ok = "valid, least permissions, every action pinned to a full commit SHA"
+    return _check_files("workflows", ".github/workflows", facts.workflows_missing, facts.workflow_problems, ok)
 
 
 def check_action(facts: SetupFacts) -> Check:
