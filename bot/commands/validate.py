@@ -8,14 +8,17 @@ from pathlib import Path
 from bot.cli import add_format, emit, github_annotations_enabled
 from bot.config import load_config
 from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, ConfigError, Location
+from bot.records.links import link_problems
 from bot.records.registry import ModelVersion, read_model_file, read_registry
 from bot.records.workflow_rules import workflow_problems
 from bot.schemas import Problem, schema_problems
+from bot.site.snapshot import read_snapshot
 from bot.yaml_source import parse_yaml
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", help="registry files or folders (default: the configured registry)")
+    parser.add_argument("--strict", action="store_true", help="fail on warnings too (registry links that do not hold)")
     add_format(parser)
 
 
@@ -49,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
             problems.extend(_file_problems(path, None))
             checked_workflows += 1
 
+    warnings = _link_warnings(models, config.site["snapshot"], problems)
     stages: dict[str, int] = {}
     for model in models:
         stages[model.stage] = stages.get(model.stage, 0) + 1
@@ -58,10 +62,11 @@ def run(args: argparse.Namespace) -> int:
         f"registry: {len(models)} valid version(s) of {len(names)} model(s)"
         + (f" ({', '.join(f'{n} {s}' for s, n in sorted(stages.items()))})" if stages else "")
         + f"; {checked_forms} issue form(s), {checked_workflows} workflow(s) checked; {len(problems)} problem(s)"
+        + (f", {len(warnings)} warning(s)" if warnings else "")
     )
-    lines = [str(p) for p in problems]
+    lines = [str(p) for p in problems] + [f"warning: {w}" for w in warnings]
     if github_annotations_enabled():
-        lines += [_annotation(p) for p in problems]
+        lines += [_annotation(p) for p in problems] + [_annotation(w, "warning") for w in warnings]
     emit(
         args,
         {
@@ -77,10 +82,21 @@ def run(args: argparse.Namespace) -> int:
                 }
                 for p in problems
             ],
+            "warnings": [str(w) for w in warnings],
         },
         "\n".join([*lines, summary]),
     )
-    return EXIT_CHECK_FAILED if problems else EXIT_OK
+    return EXIT_CHECK_FAILED if problems or (args.strict and warnings) else EXIT_OK
+
+
+def _link_warnings(models: list[ModelVersion], snapshot_path: str, problems: list[Problem]) -> list[Problem]:
+    """Registry links checked against the snapshot, when there is one (a broken snapshot is a problem)."""
+    try:
+        snapshot = read_snapshot(snapshot_path)
+    except CheckFailed as exc:
+        problems.append(Problem(exc.location or Location(snapshot_path), exc.message))
+        return []
+    return link_problems(models, snapshot)
 
 
 def _file_problems(path: Path, schema: str | None) -> list[Problem]:
@@ -94,7 +110,7 @@ def _file_problems(path: Path, schema: str | None) -> list[Problem]:
     return schema_problems(document, schema) if schema else workflow_problems(document)
 
 
-def _annotation(problem: Problem) -> str:
+def _annotation(problem: Problem, level: str = "error") -> str:
     where = problem.location
     parts = (
         [f"file={where.file}"]
@@ -104,4 +120,4 @@ def _annotation(problem: Problem) -> str:
     # Workflow commands end at a newline and treat % specially: escape both.
     message = f"{where.field + ': ' if where.field else ''}{problem.message}"
     message = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return f"::error {','.join(parts)}::{message}"
+    return f"::{level} {','.join(parts)}::{message}"
