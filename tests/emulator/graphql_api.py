@@ -507,7 +507,6 @@ class Views:
         self.state.remove_item(item)
         return {"deletedItemId": item.id, "clientMutationId": data.get("clientMutationId")}
 
-
     # ---- issues ----------------------------------------------------------------------------------------
     def _issue_by_id(self, issue_id: str) -> Issue:
         issue = self.state.nodes.get(issue_id)

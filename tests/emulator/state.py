@@ -379,7 +379,9 @@ class State:
             issue.repo, issue.number = target, target.next_number
             target.next_number += 1
             issue.labels = [
-                self.label(target, lb.name, lb.color, lb.description) if create_labels else target.labels[lb.name.lower()]
+                self.label(target, lb.name, lb.color, lb.description)
+                if create_labels
+                else target.labels[lb.name.lower()]
                 for lb in issue.labels
                 if create_labels or lb.name.lower() in target.labels
             ]
