@@ -65,8 +65,9 @@ def run(args: argparse.Namespace) -> int:
     emit(
         args,
         {**generated.counts(), "generate_seconds": round(seconds, 3), "total_seconds": round(total, 3)},
-        f"{generated.pages} generated pages ({generated.written} rewritten; {generated.models} model versions, "
-        f"{generated.issues} issues); generation {seconds:.2f}s of {total:.2f}s",
+        f"{'wrote' if args.action == 'generate' else 'built'} {generated.pages} generated pages "
+        f"({generated.models} model versions, {generated.issues} issues; {generated.written} rewritten): "
+        f"generation {seconds:.2f}s of {total:.2f}s",
     )
     return EXIT_OK
 
