@@ -138,3 +138,24 @@ def test_killing_the_bot_outright_still_stops_mkdocs(served):
 def test_a_bad_dev_addr_is_a_usage_error(tmp_path, address):
     result = run_cli(["site", "serve", "--dev-addr", address], cwd=tmp_path)
     assert result.code == 2 and "HOST:PORT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_mkdocs_itself_reports_project_errors_and_registry_warnings_in_one_line(tmp_path):
+    project = make_project(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MLOPS_"))}
+    bogus = project / "registry" / "fraud-detector" / "3.2.0.yml"
+    bogus.write_text(bogus.read_text().replace("stage: candidate", "stage: bogus"))
+    strict = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project, env=env, capture_output=True, text=True
+    )
+    said = strict.stdout + strict.stderr
+    assert strict.returncode == 1 and "Aborted with 1 warnings in strict mode!" in said
+    assert "WARNING -  registry/fraud-detector/3.2.0.yml:" in said and "left out of the site" in said
+    config = yaml.safe_load((project / "mlops.yml").read_text())
+    (project / "broken.json").write_text('{"version": 1')
+    (project / "mlops.yml").write_text(yaml.safe_dump({**config, "site": {"snapshot": "broken.json"}}))
+    broken = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build"], cwd=project, env=env, capture_output=True, text=True
+    )
+    said = broken.stdout + broken.stderr
+    assert broken.returncode == 1 and "Traceback" not in said and "ERROR   -  broken.json: not a snapshot: " in said
