@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from bot.records.links import link_problems, named_models, words_of
 from bot.records.registry import read_registry
 from bot.site.snapshot import read_snapshot
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 QUIET_SECONDS = 6.0  # a looping server rebuilt every ~1.5 s: four rebuilds would show in this time

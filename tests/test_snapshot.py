@@ -18,8 +18,8 @@ from bot.github.client import Endpoints, GitHubClient
 from bot.records.forms import forms, render_body
 from bot.site.refresh import Refreshed, refresh
 from bot.site.snapshot import utc_now
-from tests.conftest import BOT_TOKEN, assert_valid, run_cli, webhook_validator
 from tests.emulator import GitHubEmulator
+from tests.helpers import BOT_TOKEN, assert_valid, run_cli, webhook_validator
 
 REPOS = ("acme/ml-platform", "acme/forecasting")
 LONG_AGO = dt.datetime(2026, 1, 5, 12, 0, tzinfo=dt.UTC)

@@ -56,11 +56,11 @@ def generate(config: Config, docs_dir: str | Path) -> Generated:
     A registry file that is not a valid version is left out of the site and named; a snapshot that is not
     one stops the generation (there would be no site to speak of).
     """
-    models, problems = read_registry(config.registry["path"])
-    snapshot = read_snapshot(config.site["snapshot"])
+    models, problems = read_registry(config.registry.path)
+    snapshot = read_snapshot(config.site.snapshot)
     left_out = first_problem_per_file(problems)
     models = [m for m in models if m.file not in {p.location.file for p in left_out}]
-    pages = render_site(models, snapshot, config, read_monitoring(config.monitoring.get("status_dir")))
+    pages = render_site(models, snapshot, config, read_monitoring(config.monitoring.status_dir))
     written, removed = write_pages(
         Path(docs_dir) / GENERATED, {Path(p).relative_to(GENERATED): t for p, t in pages.items()}
     )

@@ -66,7 +66,7 @@ class MlopsPlugin(BasePlugin[_Options]):
         server.unwatch(config["docs_dir"])
         server.watch(config["docs_dir"], recursive=False)
         self._watch_docs(config["docs_dir"])
-        for path in (settings.registry["path"], settings.site["snapshot"], settings.monitoring.get("status_dir")):
+        for path in (settings.registry.path, settings.site.snapshot, settings.monitoring.status_dir):
             if path and os.path.exists(path):
                 server.watch(path)
         return server
