@@ -210,10 +210,12 @@ def test_a_repository_added_later_is_read_in_full_and_a_removed_one_dropped(gith
 def test_changed_labels_or_columns_mean_a_full_read(github, tmp_path):
     seed(github)
     write_config(tmp_path)
-    snapshot(github, tmp_path)
+    before = Refresher(github, tmp_path).run().snapshot
     write_config(tmp_path, extra="columns:\n  Experiment: {labels: [ml-experiment]}\n  Done: {}\n")
-    narrowed = incremental_equals_full(github, tmp_path)
-    assert narrowed["read_in_full"] == list(REPOS) and narrowed["issues"] == 16  # only the experiments now
+    snapshots = Refresher(github, tmp_path)
+    snapshots.current = before
+    narrowed = snapshots.equals_full()
+    assert narrowed.read_in_full == REPOS and len(narrowed.snapshot["issues"]) == 16  # only the experiments now
 
 
 # ---- any sequence of changes ------------------------------------------------------------------------------
