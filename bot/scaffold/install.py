@@ -12,6 +12,7 @@ from typing import Any
 from bot.config import Config, config_from_document, load_config
 from bot.errors import UsageError
 from bot.github.client import Clients
+from bot.github.writes import create_once
 from bot.scaffold.plan import LOCK_FILE, FileStep, LabelStep, desired_files, digest, plan_files, plan_labels
 from bot.yaml_source import parse_yaml
 
@@ -127,6 +128,16 @@ def _write_files(root: Path, desired: dict[str, str], steps: list[FileStep], loc
 def _apply_labels(repo: Any, steps: list[LabelStep]) -> None:
     for step in steps:
         if step.action == "create":
-            repo.create_label(step.name, step.color, step.description)
+            create_once(
+                repo,
+                lambda step=step: repo.create_label(step.name, step.color, step.description),
+                lambda step=step: _label_named(repo, step.name),
+                what=f"the label {step.name!r}",
+            )
         elif step.action == "update":
             repo.get_label(step.name).edit(step.name, step.color, step.description)
+
+
+def _label_named(repo: Any, name: str) -> Any | None:
+    """The repository's label called `name` (GitHub compares label names without case), or None."""
+    return next((label for label in repo.get_labels() if label.name.lower() == name.lower()), None)
