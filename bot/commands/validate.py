@@ -16,13 +16,13 @@ def run(args: argparse.Namespace) -> int:
     from bot.cli import github_annotations_enabled
     from bot.config import load_config
     from bot.errors import EXIT_CHECK_FAILED, EXIT_OK
-    from bot.summary import error_annotation
+    from bot.summary import error_annotation, without_commands
     from bot.validation import validate_repository
 
     config = load_config(args.config)  # a bad configuration is a usage error (exit 2), raised as such
     report = validate_repository(config, args.paths)
-    lines = [str(p) for p in report.problems]
-    if github_annotations_enabled():
-        lines += [error_annotation(p.location, p.message) for p in report.problems]
-    emit(args, report.as_json(), "\n".join([*lines, report.summary()]))
+    text = "\n".join([*(str(p) for p in report.problems), report.summary()])
+    if github_annotations_enabled():  # file names and values are printed as they are: no command in them
+        text = "\n".join([without_commands(text), *(error_annotation(p.location, p.message) for p in report.problems)])
+    emit(args, report.as_json(), text)
     return EXIT_CHECK_FAILED if report.problems else EXIT_OK

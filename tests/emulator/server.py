@@ -37,7 +37,7 @@ class Fault:
     times: int = 1
     status: int = 502
     delay: float = 0.0
-    retry_after: int = 1
+    retry_after: int | None = 1  # None: a secondary rate limit that names no time
     reset_in: int = 1
     after_processing: bool = False
     served: int = 0
@@ -244,7 +244,7 @@ class GitHubEmulator:
                     "Please wait a few minutes before you try again.",
                     "documentation_url": rest.DOCS,
                 },
-                {"Retry-After": str(fault.retry_after)},
+                {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)},
                 fault.kind,
             )
         if fault.kind == "primary_rate_limit":
