@@ -96,6 +96,23 @@ def test_a_secondary_rate_limit_naming_no_time_means_a_minute(github, repo):
     assert time.monotonic() - started < 1.5
 
 
+def test_too_many_requests_naming_no_time_means_a_minute_too(github, repo):
+    github.inject(Fault("status", status=429, method="GET"))
+    started = time.monotonic()
+    with pytest.raises(RateLimitWaitTooLong, match="60s pause"):
+        fetch_repo(client_for(github))
+    assert time.monotonic() - started < 1.5
+
+
+def test_too_many_requests_within_the_cap_waits_the_minute(github, repo, monkeypatch):
+    slept = []
+    monkeypatch.setattr("urllib3.util.retry.time.sleep", slept.append)
+    github.inject(Fault("status", status=429, method="GET"))
+    settings = RetrySettings(total=2, backoff=0.01, max_wait=120, timeout=5)
+    assert fetch_repo(client_for(github, settings=settings))["name"] == "churn"
+    assert slept == [60.0]
+
+
 def test_a_rate_limited_post_is_retried_because_github_did_not_do_it(github, repo):
     issue = github.state.issue(repo, "task")
     github.inject(Fault("secondary_rate_limit", method="POST", path="/comments$", retry_after=1))

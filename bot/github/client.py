@@ -145,19 +145,24 @@ class RetryPolicy(GithubRetry):
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
         method, where = (method or "").upper(), urllib.parse.urlsplit(url or "").path
+        wait = None  # seconds GitHub asked for, when it asked
         if response is not None:
-            retry_after = _retry_after(response)
-            if retry_after is not None and retry_after > self.cap:
-                raise RateLimitWaitTooLong(_too_long(method, where, retry_after, self.cap))
             if response.status >= 500 and not replay_safe(method, url or ""):
                 # Hand the answer back as it is: the caller reads back before it writes again.
                 raise MaxRetryError(_pool, url, ResponseError(f"{response.status} on {method}, not replayed"))
+            wait = _retry_after(response)
+            if wait is None and response.status == 429:  # too many requests, naming no time: a minute
+                wait = SECONDARY_RATE_WAIT
+            if wait is not None and wait > self.cap:
+                raise RateLimitWaitTooLong(_too_long(method, where, wait, self.cap))
         elif error is not None and self._is_read_error(error) and not replay_safe(method, url or ""):
             raise error.with_traceback(_stacktrace)
         try:
             retry = super().increment(method, url, response, error, _pool, _stacktrace)
         except RateLimitExceededExceedsMaxWait as exc:
             raise RateLimitWaitTooLong(_too_long(method, where, exc.wait or 0.0, self.cap)) from None
+        if wait is not None and response is not None and response.status == 429 and not _retry_after(response):
+            retry.get_backoff_time = lambda: wait  # type: ignore[method-assign]  # as GithubRetry does for 403s
         if self.request_log is not None:
             reason = f"{response.status}" if response is not None else type(error).__name__
             self.request_log.add_retry(f"{method} {where}: {reason}")
@@ -175,8 +180,8 @@ def _retry_after(response: Any) -> float | None:
 
 def _too_long(method: str, path: str, wait: float, cap: float) -> str:
     return (
-        f"{method} {path}: GitHub's rate limit asks for a {wait:.0f}s pause, longer than the cap of "
-        f"{cap:.0f}s (MLOPS_RETRY_MAX_WAIT): stopping now; run again later"
+        f"{method} {path}: GitHub asks for a {wait:.0f}s pause before the next request, longer than the "
+        f"cap of {cap:.0f}s (MLOPS_RETRY_MAX_WAIT): stopping now rather than retrying early; run again later"
     )
 
 
