@@ -99,6 +99,10 @@ class RetrySettings:
         )
 
 
+# GitHub: after a secondary rate limit that names no time, wait at least a minute.
+SECONDARY_RATE_WAIT = 60.0
+
+
 class RateLimitWaitTooLong(GitHubError):
     """GitHub asked for a pause longer than the cap: the run stops now instead of retrying early."""
 
@@ -167,10 +171,6 @@ class RetryPolicy(GithubRetry):
             reason = f"{response.status}" if response is not None else type(error).__name__
             self.request_log.add_retry(f"{method} {where}: {reason}")
         return retry
-
-
-# GitHub: after a secondary rate limit that names no time, wait at least a minute.
-SECONDARY_RATE_WAIT = 60.0
 
 
 def _retry_after(response: Any) -> float | None:
