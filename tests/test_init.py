@@ -182,7 +182,7 @@ SAFE_TITLE = st.text(
 ).filter(lambda t: t.strip() and t.isprintable())
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(title=SAFE_TITLE, board=st.integers(1, 10**9), view=st.sampled_from(["", "/views/2", "/views/1?layout=board"]))
 def test_accepted_values_land_in_the_yaml_as_plain_values(title, board, view):
     """Whatever init accepts is read back exactly as given: quotes, colons, `#`, `{` and all."""
