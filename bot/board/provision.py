@@ -32,8 +32,9 @@ from bot.board.setup import (
 )
 from bot.config import DEFAULT_PATH, Config, ProjectRef
 from bot.errors import ConfigError, GitHubError
-from bot.github.client import TRANSPORT_FAILURES, GitHubClient, GraphQLError
+from bot.github.client import GitHubClient, GraphQLError
 from bot.github.queries import load
+from bot.github.writes import create_once
 from bot.scaffold.plan import LOCK_FILE, digest
 
 
@@ -184,14 +185,20 @@ class BoardProvisioner:
             after = items["pageInfo"]["endCursor"]
 
     # ---- writes --------------------------------------------------------------------------------------
-    def create_board(self, owner_id: str, title: str, repository_id: str | None) -> BoardState:
-        """Never sent twice: a second board would be a duplicate. The caller looks for it on a lost answer."""
+    def create_board(self, owner_id: str, title: str, repository: str, repository_id: str | None) -> BoardState:
+        """Sent once: a replay would make a second board. When the answer is lost, the repository's boards
+        are read back, and the board is created again only if it is not there."""
         variables = {"ownerId": owner_id, "title": title, "repositoryId": repository_id}
-        try:
-            data = self.client.without_replay().graphql(load("CreateBoard"), variables)
-        except GraphQLError as error:
-            raise self.access_error(str(error), error) from error
-        return board_state(data["createProjectV2"]["projectV2"])
+        once = self.client.without_replay()
+
+        def create() -> BoardState:
+            try:
+                data = once.graphql(load("CreateBoard"), variables)
+            except GraphQLError as error:
+                raise self.access_error(str(error), error) from error
+            return board_state(data["createProjectV2"]["projectV2"])
+
+        return create_once(once.rest, create, lambda: self.find(repository, title)[1], what=f"board {title!r}")
 
     def link(self, project_id: str, repository: str) -> None:
         owner, name = repository.split("/", 1)
@@ -326,14 +333,9 @@ def set_up_board(
     if state is None:
         assert repository_node is not None
         same_owner = repositories[0].split("/", 1)[0].lower() == owner.lower()
-        try:
-            state = provisioner.create_board(
-                repository_node["owner"]["id"], title, repository_node["id"] if same_owner else None
-            )
-        except TRANSPORT_FAILURES:  # the answer was lost: did the board come to be?
-            _, state = provisioner.find(repositories[0], title)
-            if state is None:
-                raise
+        state = provisioner.create_board(
+            repository_node["owner"]["id"], title, repositories[0], repository_node["id"] if same_owner else None
+        )
         report.created, report.board = True, state.url
         report.steps.append(plan.steps[0])
         plan = plan_setup(state, config.board, repositories, owner=owner, new_board_title=title)
