@@ -7,7 +7,7 @@ from typing import Any
 
 from . import objects
 from .objects import Urls, example, shared_github_dir
-from .state import Comment, Issue, Label, PullRequest, User
+from .state import Comment, Issue, Label, PullRequest, Review, User
 
 
 def _base(event: str, action: str, sender: User, urls: Urls, repo: Any) -> dict[str, Any]:
@@ -72,4 +72,21 @@ def pull_request_event(action: str, pull: PullRequest, sender: User, urls: Urls)
         payload["before"], payload["after"] = "0" * 40, pull.head_sha
     if action == "edited":
         payload["changes"] = {"body": {"from": ""}}
+    return payload
+
+
+def pull_request_review_event(
+    action: str, pull: PullRequest, review: Review, sender: User, urls: Urls
+) -> dict[str, Any]:
+    """`pull_request_review` (submitted, edited, dismissed): no published example, so the pull_request
+    envelope with the review as webhooks send it (its state in lower case)."""
+    payload = _base("pull_request", "opened", sender, urls, pull.issue.repo)
+    payload.pop("number", None)
+    payload["action"] = action
+    payload["pull_request"] = objects.pull_json(pull, urls)
+    review_json = objects.review_json(review, pull, urls)
+    review_json["state"] = review.state.lower()
+    payload["review"] = review_json
+    if action == "edited":
+        payload["changes"] = {}
     return payload
