@@ -56,6 +56,16 @@ CASES = [
     ("N/A refused when not allowed", "- [x] N/A: Rollback tested — batch job", "open"),
     ("empty body", "", "missing"),
     ("heading, not a task", "### [x] Rollback tested", "missing"),
+    ("struck out", "- [x] ~~Rollback tested~~", "open"),
+    ("struck out with one tilde", "- [x] ~Rollback tested~", "open"),
+    ("struck out in <del>", "- [x] <del>Rollback tested</del>", "open"),
+    ("struck out in <s>", "- [x] <s>Rollback</s> tested", "open"),
+    ("struck out in <strike>", "- [x] <STRIKE>Rollback tested</STRIKE>", "open"),
+    ("unclosed <del> strikes the rest", "- [x] <del>Rollback tested", "open"),
+    ("struck note only", "- [x] Rollback tested ~~on prod~~", "ticked"),
+    ("struck and ticked again", "- [x] ~~Rollback tested~~\n- [x] Rollback tested", "ticked"),
+    ("tilde in code is literal", "- [x] Rollback tested `~/drill`", "ticked"),
+    ("lone tilde", "- [x] Rollback tested ~ twice", "ticked"),
 ]
 
 
@@ -64,6 +74,11 @@ CASES = [
 )
 def test_checklist_cases(body, expected):
     assert evaluate(body, ONE).items[0].status == expected
+
+
+def test_a_struck_out_item_says_why_it_does_not_count():
+    result = evaluate("- [x] ~~Rollback tested~~", ONE).items[0]
+    assert (result.status, result.note, result.lines) == ("open", "struck out: struck-out text does not count", (1,))
 
 
 def test_block_quotes_can_be_ignored():

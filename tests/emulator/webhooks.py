@@ -75,6 +75,22 @@ def pull_request_event(action: str, pull: PullRequest, sender: User, urls: Urls)
     return payload
 
 
+_NOT_IN_SIMPLE_PULL_REQUEST = (
+    "additions",
+    "changed_files",
+    "comments",
+    "commits",
+    "deletions",
+    "maintainer_can_modify",
+    "mergeable",
+    "mergeable_state",
+    "merged",
+    "merged_by",
+    "rebaseable",
+    "review_comments",
+)
+
+
 def pull_request_review_event(
     action: str, pull: PullRequest, review: Review, sender: User, urls: Urls
 ) -> dict[str, Any]:
@@ -83,7 +99,10 @@ def pull_request_review_event(
     payload = _base("pull_request", "opened", sender, urls, pull.issue.repo)
     payload.pop("number", None)
     payload["action"] = action
-    payload["pull_request"] = objects.pull_json(pull, urls)
+    simple = objects.pull_json(pull, urls)  # review events carry a "simple" pull request: no counts or merge state
+    for key in _NOT_IN_SIMPLE_PULL_REQUEST:
+        simple.pop(key, None)
+    payload["pull_request"] = simple
     review_json = objects.review_json(review, pull, urls)
     review_json["state"] = review.state.lower()
     payload["review"] = review_json
