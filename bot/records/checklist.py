@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.config import ChecklistConfig
 from bot.records.markdown import Task, parse, tasks
@@ -52,6 +53,7 @@ class ChecklistResult:
         return text if len(text) <= 140 else text[:139] + "…"
 
 
+@lru_cache(maxsize=8192)  # each task's text is compared with every required item
 def _clean(text: str) -> str:
     """Text without emphasis markup, runs of space, or surrounding punctuation."""
     text = re.sub(r"\s+", " ", re.sub(r"[*_~`]", "", text))
