@@ -9,8 +9,8 @@ from github import GithubException
 
 from bot.errors import GitHubError, UsageError
 from bot.github.client import Clients, Endpoints, GitHubClient, GraphQLError, RetrySettings
-from tests.conftest import BOT_TOKEN
 from tests.emulator import Fault
+from tests.helpers import BOT_TOKEN
 
 FAST = RetrySettings(total=4, backoff=0.01, max_wait=3, timeout=2)
 VIEWER = "query Viewer { viewer { login } }"

@@ -9,9 +9,9 @@ import subprocess
 import pytest
 from github import Auth, Github, GithubException
 
-from tests.conftest import assert_valid, webhook_validator
 from tests.emulator import git_data
 from tests.emulator.webhooks import pull_request_review_event
+from tests.helpers import assert_valid, webhook_validator
 
 
 @pytest.fixture
