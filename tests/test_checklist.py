@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.config import config_from_document
 from bot.records.checklist import evaluate
@@ -144,3 +146,20 @@ def test_checklist_command_reads_a_file_or_stdin(tmp_path):
     assert piped.code == 0 and json.loads(piped.stdout)["complete"] is True
     missing = run_cli(["checklist", str(tmp_path / "nope.md")], cwd=tmp_path)
     assert missing.code == 2 and "nope.md" in missing.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_body_gives_a_checklist_result(body):
+    assert evaluate(body, ONE).items[0].status in ("ticked", "open", "missing", "not applicable")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["~~{}~~", "~{}~", "<del>{}</del>", "<s>{}</s>", "<STRIKE>{}</strike>", "<del>{}"]),
+    st.text(alphabet=" *_`", max_size=3),
+    st.sampled_from(["- [x] ", "* [X]\t", "1. [x] ", "> - [x] "]),
+)
+def test_a_struck_out_item_never_counts_as_done(wrapper, decoration, marker):
+    body = marker + wrapper.format(decoration + "Rollback tested" + decoration[::-1])
+    assert evaluate(body, ONE).items[0].status != "ticked"

@@ -22,7 +22,7 @@ def gh(github):
 
 
 def client(github, token: str = "ghp_ana"):
-    return Github(auth=Auth.Token(token), base_url=github.api_url)
+    return Github(auth=Auth.Token(token), base_url=github.api_url, per_page=100, seconds_between_requests=0)
 
 
 def test_trees_and_blobs_match_git_object_ids(gh, tmp_path):

@@ -172,7 +172,8 @@ def _changed_files(git: GitReader, pull: Any, merge_base: str, head_sha: str) ->
 def _registry_changes(
     git: GitReader, folder: str, base_tip: str, merge_base: str, head_sha: str
 ) -> tuple[RegistryChange, ...]:
-    tip, common, head = (git.files_under(sha, folder) for sha in (base_tip, merge_base, head_sha))
+    tip, head = git.files_under(base_tip, folder), git.files_under(head_sha, folder)
+    common = tip if merge_base == base_tip else git.files_under(merge_base, folder)  # an up-to-date branch
     changed = []
     for path in sorted(tip.keys() | common.keys() | head.keys()):
         ours = head.get(path)

@@ -75,19 +75,19 @@ def visible_text(inline: Token) -> str:
 
 
 def _without_single_tilde_spans(chars: list[tuple[str, bool]]) -> str:
-    """GFM also strikes text between single tildes (`~x~`), which markdown-it leaves as text. Lone
-    tildes are paired in order and everything from one to the next dropped; erring towards striking
-    only ever makes an item count less."""
-    lone = [
-        i
-        for i, (c, literal) in enumerate(chars)
-        if c == "~"
-        and not literal
-        and not (i > 0 and chars[i - 1] == ("~", False))
-        and not (i + 1 < len(chars) and chars[i + 1] == ("~", False))
-    ]
+    """GFM also strikes text between single tildes (`~x~`), which markdown-it leaves as text. Runs of
+    tildes left as text (that one, and `~~ x ~~`, which GitHub shows with its tildes) are paired in
+    order and everything from one to the next dropped: erring towards striking only ever makes an
+    item count less."""
+    runs: list[tuple[int, int]] = []  # (first, last) index of each run of markup tildes
+    for i, (c, literal) in enumerate(chars):
+        if c == "~" and not literal:
+            if runs and runs[-1][1] == i - 1:
+                runs[-1] = (runs[-1][0], i)
+            else:
+                runs.append((i, i))
     keep = [True] * len(chars)
-    for start, end in zip(lone[::2], lone[1::2], strict=False):
+    for (start, _), (_, end) in zip(runs[::2], runs[1::2], strict=False):
         keep[start : end + 1] = [False] * (end + 1 - start)
     return "".join(c for (c, _), kept in zip(chars, keep, strict=True) if kept)
 
