@@ -79,9 +79,15 @@ def test_a_healthy_setup_passes_every_check():
             Remote("read", {CONTEXT: 15368}),
             Remote("unreadable"),
             "ok",
-            "by a ruleset (expected source: GitHub Actions)",
+            "by a ruleset (expected source: GitHub Actions, which any workflow can post as)",
         ),
-        (Remote("read", {}), Remote("read", {CONTEXT: None}), "ok", "branch protection (expected source: any source"),
+        (Remote("read", {}), Remote("read", {CONTEXT: None}), "fail", "by branch protection from any source"),
+        (
+            Remote("read", {CONTEXT: None}),
+            Remote("read", {CONTEXT: 99}),
+            "ok",
+            "branch protection (expected source: app 99",
+        ),
         (Remote("read", {}), Remote("absent", message="Branch not protected"), "fail", "is not required on main"),
         (Remote("read", {"ci": 1}), Remote("read", {"lint": None}), "fail", "the gate can be merged past"),
         (Remote("read", {}), Remote("unreadable", message="403 x"), "unknown", "could not read branch protection"),
@@ -196,7 +202,10 @@ def test_a_complete_setup_is_all_ok_and_exits_0(github, team):
     assert result.code == 0, result.stdout + result.stderr
     report = result.json()
     assert report["ok"] and report["fail"] == 0 and report["unknown"] == 0
-    assert "by a ruleset (expected source: GitHub Actions)" in by_name(result)["status check"]["detail"]
+    assert (
+        "by a ruleset (expected source: GitHub Actions, which any workflow can post as)"
+        in by_name(result)["status check"]["detail"]
+    )
     assert [r for r in github.requests if r.method != "GET" and r.operation not in ("ReadBoardSetup",)] == []
     text = doctor(github, checkout, "--format", "text", MLOPS_PROJECT_TOKEN=BOT_TOKEN)
     assert text.stdout.splitlines()[-1] == "acme/churn: 10 ok, 0 failed, 0 could not be read"

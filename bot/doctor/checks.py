@@ -289,15 +289,25 @@ def check_status_required(facts: SetupFacts, context: str) -> Check:
     by_rules = facts.rules.value if facts.rules.state == "read" else {}
     by_protection = facts.protection.value if facts.protection.state == "read" else {}
     assert isinstance(by_rules, dict) and isinstance(by_protection, dict)
-    for source, found in (("a ruleset", by_rules), ("branch protection", by_protection)):
-        if context in found:
-            origin = (
-                "GitHub Actions"
-                if found[context] == GITHUB_ACTIONS_APP_ID
-                else ("any source: pin it to GitHub Actions" if found[context] is None else f"app {found[context]}")
-            )
-            return Check(name, "ok", f"{context} is required on {branch} by {source} (expected source: {origin})")
-    how = f"require {context} on {branch}: Settings > Rules > Rulesets (or Branches), expected source GitHub Actions"
+    places = [
+        (source, found[context])
+        for source, found in (("a ruleset", by_rules), ("branch protection", by_protection))
+        if context in found
+    ]
+    pinned = [(source, app) for source, app in places if app is not None]
+    if pinned:
+        source, app = pinned[0]
+        origin = "GitHub Actions, which any workflow can post as" if app == GITHUB_ACTIONS_APP_ID else f"app {app}"
+        return Check(name, "ok", f"{context} is required on {branch} by {source} (expected source: {origin})")
+    if places:
+        return Check(
+            name,
+            "fail",
+            f"{context} is required on {branch} by {places[0][0]} from any source: anyone who may post statuses "
+            "can satisfy it",
+            "set its expected source to the GitHub App whose token the gate job uses (at least GitHub Actions)",
+        )
+    how = f"require {context} on {branch}: Settings > Rules > Rulesets (or Branches), from the App that posts it"
     unreadable = [
         what
         for what, remote in (("rulesets", facts.rules), ("branch protection", facts.protection))

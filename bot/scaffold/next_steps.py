@@ -41,7 +41,8 @@ def next_steps(
         ),
         NextStep(
             f"Require the status check {context} on the default branch",
-            f"a ruleset (Settings > Rules) or branch protection requiring {context}, source GitHub Actions",
+            f"a ruleset (Settings > Rules) or branch protection requiring {context}, its expected source the App "
+            "that posts it (at least GitHub Actions)",
         ),
         NextStep("Check the whole setup", f"mlops-bot doctor --repo {repo}"),
         NextStep("Install this exact release elsewhere (laptops, other jobs)", install_command(action_ref, server)),

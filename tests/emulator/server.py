@@ -11,11 +11,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import (
-    repo_settings,  # noqa: F401  (its routes register on import)
-    rest,
-    webhooks,
-)
+from . import git_data, repo_settings, rest, webhooks  # noqa: F401 (git_data, repo_settings register routes)
 from .graphql_api import Options, run_graphql
 from .objects import Urls
 from .state import Issue, State, Token, now
