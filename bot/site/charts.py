@@ -5,6 +5,7 @@ Colours come from the theme's CSS variables (with plain fallbacks), so one drawi
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 WIDTH, HEIGHT, PAD_LEFT, PAD_BOTTOM, PAD_TOP = 640, 240, 44, 46, 16
@@ -96,10 +97,17 @@ STAGE_MARKS = {
 }
 
 
-def _axis_range(values: list[float]) -> tuple[float, float]:
+def _ticks(values: list[float]) -> list[float]:
+    """Round tick values (steps of 1, 2, 2.5 or 5 times a power of ten) that enclose `values` with room."""
     low, high = min(values), max(values)
     spread = high - low or abs(high) * 0.1 or 1.0
-    return low - spread * 0.15, high + spread * 0.15
+    low, high = low - spread * 0.1, high + spread * 0.1
+    raw = (high - low) / 4
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step)
+    count = math.ceil(high / step) - first
+    return [round((first + n) * step, 12) for n in range(count + 1)]
 
 
 def _mark(shape: str, x: float, y: float, colour: str, tip: str) -> str:
@@ -120,8 +128,9 @@ def _mark(shape: str, x: float, y: float, colour: str, tip: str) -> str:
 def trend_chart(title: str, labels: list[str], values: list[float | None], stages: list[str], unit: str = "") -> str:
     """One metric across versions (oldest first): a line through the versions that report it, each point
     marked by the version's stage; versions without the metric leave a gap on the axis."""
-    measured = [v for v in values if v is not None]
-    low, high = _axis_range(measured) if measured else (0.0, 1.0)
+    values = [v if v is not None and math.isfinite(v) else None for v in values]
+    ticks = _ticks([v for v in values if v is not None] or [0.0, 1.0])
+    low, high = ticks[0], ticks[-1]
     plot_w, plot_h = WIDTH - PAD_LEFT - 20, HEIGHT - PAD_BOTTOM - PAD_TOP
     count = max(1, len(labels))
     step = plot_w / count
@@ -129,11 +138,10 @@ def trend_chart(title: str, labels: list[str], values: list[float | None], stage
         f'<svg class="mlops-chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
         f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>'
     ]
-    for tick in range(5):
-        value = low + (high - low) * tick / 4
-        y = PAD_TOP + plot_h - plot_h * tick / 4
+    for value in ticks:
+        y = PAD_TOP + plot_h - plot_h * (value - low) / (high - low)
         parts.append(f'<line class="grid" x1="{PAD_LEFT}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        text = escape(f"{value:.4g}{unit}")
+        text = escape(f"{value:.6g}{unit}")
         parts.append(f'<text class="axis" x="{PAD_LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{text}</text>')
     points = []
     for index, value in enumerate(values):

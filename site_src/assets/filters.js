@@ -159,7 +159,7 @@
         wrapper.setAttribute("role", "region");
         wrapper.setAttribute("aria-label", "Experiments, page " + state.page + " of " + pages);
         wrapper.tabIndex = 0;
-        var table = element("table", null, "mlops-table");
+        var table = element("table", null, "mlops-table mlops-log-table");
         var head = element("tr");
         ["Experiment", "Model", "Owner", "Outcome", "Stage", "Opened", "Result"].forEach(function (title) {
           var th = element("th", title);
