@@ -1,4 +1,6 @@
-// Filters for the experiment log. The chosen filters live in the address (?model=…&outcome=…&page=…), so
+// The handbook's script: filters for the experiment log, and keyboard access to tables that scroll.
+//
+// Filters: The chosen filters live in the address (?model=…&outcome=…&page=…), so
 // a reload or a shared link shows the same selection. Without JavaScript every experiment stays visible
 // on the month pages and the filters stay hidden.
 //
@@ -213,7 +215,19 @@
     }
   }
 
+  // A table that scrolls sideways must be reachable from the keyboard (Material wraps Markdown tables).
+  function focusableScrolling() {
+    document.querySelectorAll(".md-typeset__scrollwrap").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth && !wrap.hasAttribute("tabindex")) {
+        wrap.tabIndex = 0;
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", "Table (scrolls sideways)");
+      }
+    });
+  }
+
   function setUp() {
+    focusableScrolling();
     document.querySelectorAll(".mlops-log[data-source]").forEach(function (log) {
       if (!log.dataset.ready) { log.dataset.ready = "1"; setUpLog(log); }
     });
