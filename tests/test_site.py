@@ -194,6 +194,23 @@ def test_nothing_a_reader_needs_comes_from_a_cdn(sample_site):
         assert loaded == [], page
 
 
+def test_search_index_has_an_entry_per_experiment_and_version_with_words_apart(sample_site):
+    index = json.loads((sample_site / "search" / "search_index.json").read_text())
+    docs = index["docs"]
+    locations = {doc["location"] for doc in docs}
+    assert "generated/experiments/2026-09/#e-acme-ml-platform-158" in locations
+    assert "generated/models/churn-classifier/#v-2-0-0" in locations
+    experiment = next(d for d in docs if d["location"].endswith("#e-acme-ml-platform-102"))
+    assert experiment["title"].startswith("#102 ") and re.search(r"Model\s+lightgbm", experiment["text"])
+    text = " ".join(doc["text"] for doc in docs)
+    assert "Modellightgbm" not in text
+    assert not re.search(r"[a-z](?:Hypothesis|Learnings|Produced)\b", text)  # a label glued to a value
+    # Widgets, "as of" lines and snippet pages stay out of the index.
+    assert "allPromoted" not in text and "all Promoted" not in text and "As of " not in text
+    assert not any(doc["location"].startswith(("generated/home/", "generated/thresholds/")) for doc in docs)
+    assert "#" in index["config"]["separator"]  # "#158" is split into "158"
+
+
 # ---- pure rendering -----------------------------------------------------------------------------------------
 def test_user_markdown_is_sanitized():
     html = str(markdown_filter(HOSTILE + "\n\n**bold** [ok](https://example.com)"))

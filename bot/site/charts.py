@@ -107,7 +107,7 @@ def _ticks(values: list[float]) -> list[float]:
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.floor(low / step)
     count = math.ceil(high / step) - first
-    return [round((first + n) * step, 12) for n in range(count + 1)]
+    return [float(f"{(first + n) * step:.12g}") for n in range(count + 1)]
 
 
 def _mark(shape: str, x: float, y: float, colour: str, tip: str) -> str:
@@ -131,6 +131,8 @@ def trend_chart(title: str, labels: list[str], values: list[float | None], stage
     values = [v if v is not None and math.isfinite(v) else None for v in values]
     ticks = _ticks([v for v in values if v is not None] or [0.0, 1.0])
     low, high = ticks[0], ticks[-1]
+    if not high > low:  # values beyond what a float can space out: one flat line
+        low, high = low - 1.0, high + 1.0
     plot_w, plot_h = WIDTH - PAD_LEFT - 20, HEIGHT - PAD_BOTTOM - PAD_TOP
     count = max(1, len(labels))
     step = plot_w / count
