@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -36,7 +37,11 @@ def version_anchor(version: str) -> str:
 
 def page_href(from_page: str, to_page: str, anchor: str = "", directory_urls: bool = True) -> str:
     """The relative URL from one generated page to another (paths as in `render_site`'s keys)."""
+    return _page_href(from_page, to_page, directory_urls) + (f"#{anchor}" if anchor else "")
 
+
+@cache  # thousands of experiments link to a few dozen pages
+def _page_href(from_page: str, to_page: str, directory_urls: bool) -> str:
     def url_of(page: str) -> str:
         path = PurePosixPath(page)
         if not directory_urls:
@@ -45,10 +50,8 @@ def page_href(from_page: str, to_page: str, anchor: str = "", directory_urls: bo
 
     if directory_urls:
         relative = posixpath.relpath(url_of(to_page), url_of(from_page))
-        target = "./" if relative == "." else relative + "/"
-    else:
-        target = posixpath.relpath(url_of(to_page), posixpath.dirname(url_of(from_page)))
-    return target + (f"#{anchor}" if anchor else "")
+        return "./" if relative == "." else relative + "/"
+    return posixpath.relpath(url_of(to_page), posixpath.dirname(url_of(from_page)))
 
 
 @dataclass(frozen=True)
