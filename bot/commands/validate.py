@@ -9,6 +9,7 @@ from bot.cli import add_format, emit
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="*", help="registry files or folders (default: the configured registry)")
+    parser.add_argument("--strict", action="store_true", help="fail on warnings too (registry links that do not hold)")
     add_format(parser)
 
 
@@ -21,8 +22,9 @@ def run(args: argparse.Namespace) -> int:
 
     config = load_config(args.config)  # a bad configuration is a usage error (exit 2), raised as such
     report = validate_repository(config, args.paths)
-    lines = [str(p) for p in report.problems]
+    lines = [str(p) for p in report.problems] + [f"warning: {w}" for w in report.warnings]
     if github_annotations_enabled():
         lines += [error_annotation(p.location, p.message) for p in report.problems]
+        lines += [error_annotation(w.location, w.message, "warning") for w in report.warnings]
     emit(args, report.as_json(), "\n".join([*lines, report.summary()]))
-    return EXIT_CHECK_FAILED if report.problems else EXIT_OK
+    return EXIT_CHECK_FAILED if report.problems or (args.strict and report.warnings) else EXIT_OK

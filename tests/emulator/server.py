@@ -204,7 +204,7 @@ class GitHubEmulator:
             return self._fault_response(fault, method, path, query, operation, is_graphql)
 
         if is_graphql:
-            result, _ = run_graphql(self.state, self.urls, token, body, self.options)
+            result, _ = run_graphql(self.state, self.urls, token, body, self.options, self.emit)
             status = 401 if "status" in result else 200
             response = rest.Response(status, result)
         elif path.startswith(self.api_prefix):
