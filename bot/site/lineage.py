@@ -16,11 +16,11 @@ from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
+from bot.records.links import named_models
 from bot.records.registry import ModelVersion
 
 _REPOSITORY = re.compile(r"^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
-_MODEL_LABEL = re.compile(r"^model:\s*(\S+)$")
 
 
 def slug(text: str) -> str:
@@ -121,27 +121,14 @@ def versions_by_experiment(models: Iterable[ModelVersion]) -> dict[tuple[str, in
 
 
 class ModelMatcher:
-    """Which model an experiment is about: the versions it produced, else a `model: NAME` label, else a
-    model name its title mentions (the longest, so `churn-classifier-v2` wins over `churn-classifier`)."""
+    """Which model an experiment is about: the model of the versions it produced, else the one its record
+    or title names (`bot.records.links.named_models`, the rule the registry link check applies)."""
 
     def __init__(self, names: Iterable[str]) -> None:
-        ordered = sorted(set(names), key=len, reverse=True)
-        self.names = frozenset(ordered)
-        self._pattern = (
-            re.compile(r"(?<![A-Za-z0-9._-])(" + "|".join(map(re.escape, ordered)) + r")(?![A-Za-z0-9_-])")
-            if ordered
-            else None
-        )
+        self.names = frozenset(names)
 
     def model_of(self, issue: dict[str, Any], produced: list[Produced]) -> str:
         if produced:
             return produced[0].model
-        for label in issue.get("labels", []):
-            match = _MODEL_LABEL.match(label)
-            if match:
-                return match.group(1)
-        if self._pattern:
-            match = self._pattern.search(str(issue.get("title", "")))
-            if match:
-                return match.group(1)
-        return ""
+        named = sorted(named_models(issue, self.names).models)
+        return named[0] if len(named) == 1 else ""
