@@ -21,8 +21,9 @@ import yaml
 from bot.config import load_config
 from bot.records.forms import forms, render_body
 from bot.records.registry import read_registry
-from bot.site.render import markdown_filter, render_site, safe_url
+from bot.site.render import render_site
 from bot.site.snapshot import issue_entry, merge, read_snapshot
+from bot.site.templating import markdown_filter, safe_url
 from tests.helpers import BOT_TOKEN, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
