@@ -246,9 +246,9 @@ def test_generated_pages_carry_no_live_markup_from_user_text(hostile_site):
 
 # ---- in a real browser ---------------------------------------------------------------------------------------
 AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
-# axe-core audits what the project renders: the content column. Material's header, navigation, search box
-# and footer are the theme's (and are left to it); the tag chips Material prints above the content are too.
-AXE_SCOPE = {"include": [[".md-content"]], "exclude": [[".md-tags"]]}
+# axe-core audits what the project renders: the content column (`.md-content`). Material's header,
+# navigation, search box and footer are the theme's, and are left to it.
+AXE_SCOPE = {"include": [[".md-content"]]}
 SCREENS = [(390, "light"), (390, "dark"), (1400, "light"), (1400, "dark")]
 # axe-core runs on every page in both schemes (colour contrast differs) and at both widths, split so
 # that each page is audited twice rather than four times: the suite stays fast.
