@@ -4,7 +4,7 @@
     .venv/bin/python tools/screenshot_site.py [PAGE] [OUTPUT]
 
 It serves site/ on a free loopback port (folder URLs need a server) and photographs PAGE (default
-the model catalog) in Debian's headless Chromium, 1280x800, light scheme.
+the board) in Debian's headless Chromium, 1440x900, light scheme.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 
 
-def main(page_path: str = "generated/models/", output: str = "docs/site.png") -> int:
+def main(page_path: str = "generated/board/", output: str = "docs/site.png") -> int:
     site = ROOT / "site"
     if not (site / "index.html").is_file():
         print("build the sample site first: mlops-bot site build --config sample/mlops.yml", file=sys.stderr)
@@ -36,7 +36,7 @@ def main(page_path: str = "generated/models/", output: str = "docs/site.png") ->
                 executable_path=CHROMIUM,
                 args=["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking"],
             )
-            page = browser.new_page(viewport={"width": 1280, "height": 800}, color_scheme="light")
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, color_scheme="light")
             page.goto(f"http://127.0.0.1:{server.server_address[1]}/{page_path}", wait_until="networkidle")
             page.screenshot(path=str(ROOT / output))
             browser.close()
