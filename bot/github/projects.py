@@ -1,7 +1,9 @@
 """Projects (v2) through GraphQL: read a board and its issues, and apply planned actions in batches.
 
-Mutations go out one request at a time (never concurrently), several per request as aliases, with
-a pause between requests as GitHub's secondary-rate-limit guidance asks.
+Mutations go out one request at a time (never concurrently), several per request as aliases. Bulk runs
+pause between mutation requests, as GitHub's secondary-rate-limit guidance asks of "a large number" of
+them; the first `UNPACED_MUTATION_REQUESTS` of a run go out at once, so a single event (add, then place:
+two requests) never waits.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from bot.config import ProjectRef
 from bot.errors import GitHubError
 from bot.github.client import GitHubClient, GraphQLError
 from bot.github.queries import load
+
+UNPACED_MUTATION_REQUESTS = 2
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class ProjectsClient:
         stage_field: str | None = None,
         batch_size: int = 50,
         pause_seconds: float = 1.0,
+        unpaced_mutation_requests: int = UNPACED_MUTATION_REQUESTS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
@@ -93,8 +98,10 @@ class ProjectsClient:
         self.stage_field = stage_field
         self.batch_size = batch_size
         self.pause_seconds = pause_seconds
+        self.unpaced_mutation_requests = unpaced_mutation_requests
         self._sleep = sleep
         self._last_mutation: float | None = None
+        self._mutation_requests = 0
 
     @property
     def url(self) -> str:
@@ -297,7 +304,7 @@ class ProjectsClient:
     def _mutate(
         self, batch: list[Action], fields: BoardFields
     ) -> tuple[dict[str, Any], dict[int, list[dict[str, Any]]]]:
-        if self._last_mutation is not None and self.pause_seconds > 0:
+        if self._last_mutation is not None and self._mutation_requests >= self.unpaced_mutation_requests:
             remaining = self.pause_seconds - (time.monotonic() - self._last_mutation)
             if remaining > 0:
                 self._sleep(remaining)
@@ -306,6 +313,7 @@ class ProjectsClient:
             data, errors = self.client.graphql_with_errors(batch_document([a.kind for a in batch]), variables)
         finally:
             self._last_mutation = time.monotonic()
+            self._mutation_requests += 1
         by_alias: dict[int, list[dict[str, Any]]] = {}
         for error in errors:
             path = error.get("path") or []
