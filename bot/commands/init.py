@@ -12,7 +12,6 @@ from bot.cli import add_format, emit
 from bot.config import config_from_document, load_config
 from bot.errors import EXIT_OK, UsageError
 from bot.github.client import Clients
-from bot.init import LOCK_FILE, desired_files, digest, plan_files, plan_labels
 from bot.yaml_source import parse_yaml
 
 PINNED_ACTION = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}$")
@@ -36,6 +35,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.init import LOCK_FILE, desired_files, digest, plan_files, plan_labels  # jinja2: not for --help
+
     if not PINNED_ACTION.match(args.action_ref):
         raise UsageError(
             f"--action-ref {args.action_ref!r}: pin the action to a full commit SHA, e.g. "

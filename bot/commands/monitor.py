@@ -9,16 +9,19 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import add_format, emit
 from bot.config import Config, load_config
 from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, CheckFailed, ConfigError, Location, UsageError
+from bot.extras import require
 from bot.github.client import Clients
 from bot.monitor.checks import SignalResult, check_windows, read_report
-from bot.monitor.drift import FeatureDrift, feature_drift
 from bot.monitor.incidents import sync_incidents
 from bot.records.registry import read_registry
+
+if TYPE_CHECKING:
+    from bot.monitor.drift import FeatureDrift
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +36,8 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.baseline or args.current:
+        require("monitor")  # drift needs numpy and scipy; reports need only the core
     config = load_config(args.config)
     _check_model(config, args.model)
     monitoring = config.monitoring
@@ -124,12 +129,9 @@ def _read_text(path: str) -> str:
 
 def _read_sample(path: str) -> dict[str, list[Any]]:
     if path.endswith(".parquet"):
-        try:
-            import pyarrow.parquet as parquet
-        except ImportError:
-            raise UsageError(
-                "reading Parquet needs pyarrow: pip install 'mlops-bot[parquet]'", Location(path)
-            ) from None
+        require("parquet")
+        import pyarrow.parquet as parquet
+
         try:
             return parquet.read_table(path).to_pydict()
         except (OSError, ValueError) as exc:
@@ -141,6 +143,8 @@ def _read_sample(path: str) -> dict[str, list[Any]]:
 
 
 def _drift(baseline_path: str, current_path: str) -> list[FeatureDrift]:
+    from bot.monitor.drift import feature_drift  # numpy and scipy: the `monitor` extra
+
     baseline, current = _read_sample(baseline_path), _read_sample(current_path)
     if set(baseline) != set(current):
         only_base = sorted(set(baseline) - set(current))

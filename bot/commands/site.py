@@ -14,8 +14,7 @@ import yaml
 from bot.cli import add_format, emit
 from bot.config import load_config
 from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, ConfigError, Location
-from bot.site.generate import generate
-from bot.site.plugin import PAGES_READY
+from bot.extras import require
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -50,6 +49,10 @@ _Lenient.add_multi_constructor("!", lambda loader, suffix, node: None)
 
 
 def run(args: argparse.Namespace) -> int:
+    require("site")
+    from bot.site.generate import generate
+    from bot.site.plugin import PAGES_READY
+
     config = load_config(args.config)
     started = time.perf_counter()
     counts = generate(config, _docs_dir(args.mkdocs_config))
