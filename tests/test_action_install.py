@@ -129,6 +129,19 @@ def test_an_event_job_gets_the_core_only_and_a_second_run_does_nothing(install_c
     assert action_install("triage", venv, install_cache).returncode == 0  # same lock: already there
 
 
+def test_compiled_modules_kept_in_the_cache_serve_the_next_jobs_fresh_venv(install_cache, tmp_path):
+    venv, pycache = tmp_path / "venv", tmp_path / "pycache"
+    env = {"PATH": os.environ["PATH"], "PYTHONPYCACHEPREFIX": str(pycache)}  # as action.yml runs the bot
+    assert action_install("sync", venv, install_cache).returncode == 0
+    subprocess.run([venv / "bin" / "mlops-bot", "--help"], env=env, capture_output=True, check=True)
+    compiled = {path: path.stat().st_mtime_ns for path in pycache.rglob("*.pyc")}
+    assert any("/github/" in str(path) for path in compiled)  # PyGithub, the largest import
+    shutil.rmtree(venv)  # the next job: a new venv from the same cache
+    assert action_install("sync", venv, install_cache).returncode == 0
+    subprocess.run([venv / "bin" / "mlops-bot", "--help"], env=env, capture_output=True, check=True)
+    assert {path: path.stat().st_mtime_ns for path in pycache.rglob("*.pyc")} == compiled  # none compiled again
+
+
 def test_the_site_lock_builds_the_handbook(install_cache, tmp_path):
     venv = tmp_path / "venv"
     done = action_install("site build", venv, install_cache)

@@ -10,6 +10,8 @@
 # locks/uv.txt, the dependencies from the lock file, and mlops-bot itself as a wheel built from this
 # checkout with the build backend of locks/build.txt. The cache (MLOPS_INSTALL_CACHE, default
 # ~/.cache/mlops-bot) keeps uv, its download cache and the built wheel; with it the install sends no request.
+# The action also keeps compiled modules there (PYTHONPYCACHEPREFIX=CACHE/pycache when it runs the bot): uv
+# links the venv's files from its cache, so their timestamps, and the compiled modules, stay valid.
 # Linux and macOS; Python from PATH (MLOPS_PYTHON to choose another).
 set -euo pipefail
 
