@@ -1,7 +1,10 @@
 """The command line: the only place that prints errors and chooses exit codes.
 
 Exit codes: 0 success; 1 a check that did not pass; 2 a usage or configuration error;
-3 a GitHub/API failure after retries.
+3 a GitHub/API failure after retries; 130 interrupted (Ctrl-C).
+
+Only the chosen command's module is imported, and command modules import their capability inside
+`run()`: `mlops-bot --help` and the start of each command stay fast.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot import __version__
-from bot.errors import EXIT_GITHUB, EXIT_USAGE, BotError, UsageError
+from bot.errors import EXIT_GITHUB, EXIT_INTERRUPTED, BotError, UsageError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,7 +30,7 @@ class _Parser(argparse.ArgumentParser):
 
 # name -> (module with `register(parser)` and `run(args) -> int`, one-line summary). Modules load lazily.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "sync": ("bot.board.command", "keep the Projects board in step with ml-* issues"),
+    "sync": ("bot.commands.sync", "keep the Projects board in step with ml-* issues"),
     "checklist": ("bot.commands.checklist", "check a Markdown body against the required deployment checklist"),
     "check-pr": ("bot.commands.check_pr", "post the deployment gate as a commit status on a pull request"),
     "init": ("bot.commands.init", "install labels, forms, configuration, workflows and a site in a repository"),
@@ -39,7 +42,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """Every command by name and summary; only `chosen` (if any) loads its module for its options."""
     parser = _Parser(prog="mlops-bot", description="Keeps ML issues, board, registry and site in step.")
     parser.add_argument("--version", action="version", version=f"mlops-bot {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -47,7 +51,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=summary, description=summary)
         sub.add_argument("--config", help="configuration file (default: .github/mlops.yml, else defaults)")
         sub.add_argument("--verbose", "-v", action="store_true", help="log every request; show tracebacks")
-        if only is None or only == name:
+        if name == chosen:
             importlib.import_module(module).register(sub)
     return parser
 
@@ -56,9 +60,17 @@ def add_format(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from bot.github.client import TRANSPORT_FAILURES, describe_failure
+def _transport_failures() -> tuple[type[BaseException], ...]:
+    """GitHub's and the network's exceptions, once the client is loaded (a failure implies it is): the
+    CLI itself never imports PyGithub, so `--help` and offline commands start fast."""
+    if "bot.github.client" not in sys.modules:
+        return ()
+    from bot.github.client import TRANSPORT_FAILURES
 
+    return TRANSPORT_FAILURES
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in given or "-v" in given
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(name)s: %(message)s")
@@ -74,14 +86,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except TRANSPORT_FAILURES as exc:
+    except _transport_failures() as exc:
+        from bot.github.client import describe_failure
+
         if verbose:
             traceback.print_exc()
         print(f"error: {describe_failure(exc)}", file=sys.stderr)
         return EXIT_GITHUB
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
-        return EXIT_USAGE
+        return EXIT_INTERRUPTED
 
 
 def emit(args: argparse.Namespace, payload: Any, text: str) -> None:

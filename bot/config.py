@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,8 @@ DEFAULTS: dict[str, Any] = {
         "open_retraining_issue": True,
         "recovery_windows": 3,
         "close_on_recovery": False,
-        "status_dir": "data/monitoring",
+        "status_dir": None,
+        "write_status": False,
     },
     "commands": {"allowed_associations": ["OWNER", "MEMBER", "COLLABORATOR"]},
     "site": {"title": "ML team handbook", "snapshot": "data/snapshot.json"},
@@ -171,6 +173,97 @@ class ChecklistConfig:
 
 
 @dataclass(frozen=True)
+class LabelSpec:
+    color: str  # six hex digits, no `#`
+    description: str
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    status_context: str  # the commit status the gate posts (and branch protection requires)
+    deployment_paths: tuple[str, ...]  # glob patterns: a pull request touching one is a deployment
+    comment: bool  # also keep one PR comment with the gate's table
+
+
+@dataclass(frozen=True)
+class ProductionApprovers:
+    users: tuple[str, ...]
+    teams: tuple[str, ...]  # org/slug
+    codeowners: bool  # the registry file's code owners may approve too
+
+
+@dataclass(frozen=True)
+class RegistryConfig:
+    path: str
+    transitions: Mapping[str, tuple[str, ...]]  # stage -> the stages it may move to
+    production_approvers: ProductionApprovers
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A monitored value's bounds: past `max` or `min` for `consecutive_windows` windows in a row is a breach."""
+
+    max: float | None = None
+    min: float | None = None
+    consecutive_windows: int = 1
+    window_minutes: int | None = None
+
+    def is_past(self, value: float) -> bool:
+        return (self.max is not None and value > self.max) or (self.min is not None and value < self.min)
+
+    def rule(self, unit: str = "") -> str:
+        """`above 200 ms`, `below 0.01`, or both joined by `or`."""
+        parts = [f"above {self.max:g}{unit}"] if self.max is not None else []
+        parts += [f"below {self.min:g}{unit}"] if self.min is not None else []
+        return " or ".join(parts)
+
+    def describe(self) -> str:
+        """The rule with how long it must hold: `above 200 for 5 consecutive windows`."""
+        windows = self.consecutive_windows
+        return self.rule() + (f" for {windows} consecutive windows" if windows > 1 else " in any window")
+
+    def window_text(self) -> str:
+        """How long the rule must hold, in minutes where the window length is known."""
+        if not self.window_minutes:
+            return "each report"
+        if self.consecutive_windows > 1:
+            return f"{self.consecutive_windows * self.window_minutes} consecutive minutes"
+        return f"any {self.window_minutes}-minute window"
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> Threshold:
+        return cls(
+            max=spec.get("max"),
+            min=spec.get("min"),
+            consecutive_windows=int(spec.get("consecutive_windows", 1)),
+            window_minutes=spec.get("window_minutes"),
+        )
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    thresholds: Mapping[str, Threshold]  # p99_latency_ms, error_rate_percent, feature_psi, score_ks_pvalue, ...
+    custom_thresholds: Mapping[str, Threshold]  # report column -> its bounds
+    open_retraining_issue: bool
+    recovery_windows: int
+    close_on_recovery: bool
+    status_dir: str | None  # where status files are kept (the site reads them)
+    write_status: bool  # `monitor` writes a status file there after each check
+
+
+@dataclass(frozen=True)
+class CommandsConfig:
+    allowed_associations: tuple[str, ...]  # author associations that may run slash commands
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    title: str
+    snapshot: str  # the snapshot file of issues the site is built from
+    url: str | None  # where the site is published, for links from issues
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the bot reads from `.github/mlops.yml`, defaults filled in."""
 
@@ -179,12 +272,12 @@ class Config:
     repositories: tuple[str, ...]
     board: BoardConfig
     checklist: ChecklistConfig
-    labels: dict[str, dict[str, str]]
-    gate: dict[str, Any]
-    registry: dict[str, Any]
-    monitoring: dict[str, Any]
-    commands: dict[str, Any]
-    site: dict[str, Any]
+    labels: Mapping[str, LabelSpec]
+    gate: GateConfig
+    registry: RegistryConfig
+    monitoring: MonitoringConfig
+    commands: CommandsConfig
+    site: SiteConfig
 
     def locate(self, *path: str | int) -> Location:
         return self.source.locate(path)
@@ -245,12 +338,43 @@ def config_from_document(
         repositories=repositories,
         board=_board(merged, document),
         checklist=_checklist(merged["checklist"]),
-        labels=merged["labels"],
-        gate=merged["gate"],
-        registry=merged["registry"],
-        monitoring=merged["monitoring"],
-        commands=merged["commands"],
-        site=merged["site"],
+        labels={
+            name: LabelSpec(str((spec or {}).get("color", "ededed")), str((spec or {}).get("description", "")))
+            for name, spec in merged["labels"].items()
+        },
+        gate=_gate(merged["gate"]),
+        registry=_registry(merged["registry"]),
+        monitoring=_monitoring(merged["monitoring"]),
+        commands=CommandsConfig(tuple(merged["commands"]["allowed_associations"])),
+        site=SiteConfig(merged["site"]["title"], merged["site"]["snapshot"], merged["site"].get("url")),
+    )
+
+
+def _gate(section: dict[str, Any]) -> GateConfig:
+    return GateConfig(section["status_context"], tuple(section["deployment_paths"]), bool(section["comment"]))
+
+
+def _registry(section: dict[str, Any]) -> RegistryConfig:
+    approvers = section["production_approvers"]
+    return RegistryConfig(
+        path=section["path"],
+        transitions={stage: tuple(targets) for stage, targets in section["transitions"].items()},
+        production_approvers=ProductionApprovers(
+            tuple(approvers.get("users", ())), tuple(approvers.get("teams", ())), bool(approvers.get("codeowners"))
+        ),
+    )
+
+
+def _monitoring(section: dict[str, Any]) -> MonitoringConfig:
+    thresholds = section["thresholds"]
+    return MonitoringConfig(
+        thresholds={key: Threshold.from_spec(spec) for key, spec in thresholds.items() if key != "custom"},
+        custom_thresholds={name: Threshold.from_spec(spec) for name, spec in (thresholds.get("custom") or {}).items()},
+        open_retraining_issue=bool(section["open_retraining_issue"]),
+        recovery_windows=int(section["recovery_windows"]),
+        close_on_recovery=bool(section["close_on_recovery"]),
+        status_dir=section.get("status_dir"),
+        write_status=bool(section.get("write_status")),
     )
 
 

@@ -11,6 +11,7 @@ EXIT_OK = 0
 EXIT_CHECK_FAILED = 1
 EXIT_USAGE = 2
 EXIT_GITHUB = 3
+EXIT_INTERRUPTED = 130  # as shells report SIGINT
 
 
 @dataclass(frozen=True)

@@ -30,15 +30,23 @@ class ActionsEvent:
         return self.payload.get("sender") or {}
 
 
-def load_event(name: str | None = None, path: str | None = None, environ: dict[str, str] | None = None) -> ActionsEvent:
-    """Read the event the workflow runs under, from arguments or GITHUB_EVENT_NAME / GITHUB_EVENT_PATH."""
+def load_event(
+    name: str | None = None,
+    path: str | None = None,
+    environ: dict[str, str] | None = None,
+    *,
+    hint: str | None = None,
+) -> ActionsEvent:
+    """Read the event the workflow runs under, from arguments or GITHUB_EVENT_NAME / GITHUB_EVENT_PATH.
+
+    `hint` names the calling command's own alternative to an event (e.g. "or use --all")."""
     environ = os.environ if environ is None else environ
     name = name or environ.get("GITHUB_EVENT_NAME")
     path = path or environ.get("GITHUB_EVENT_PATH")
     if not name or not path:
         raise UsageError(
             "no event: set GITHUB_EVENT_NAME and GITHUB_EVENT_PATH (as GitHub Actions does), "
-            "or pass --event-name and --event-path, or use --all"
+            "or pass --event-name and --event-path" + (f", {hint}" if hint else "")
         )
     try:
         payload = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,31 +1,24 @@
-"""Every JSON Schema of the project, found in the source tree or in the installed wheel."""
+"""Every JSON Schema of the project, loaded once, and its violations as located problems."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from bot.errors import Location
+from bot.resources import schemas_dir
 from bot.yaml_source import YamlDocument
-
-_PACKAGED = Path(__file__).parent / "_schemas"  # where the wheel puts them
-_SOURCE = Path(__file__).parent.parent / "schemas"  # a source checkout or editable install
-
-
-def schema_dir() -> Path:
-    return _PACKAGED if _PACKAGED.is_dir() else _SOURCE
 
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """`load_schema("config")` reads `schemas/config.schema.json`."""
-    return json.loads((schema_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
+    return json.loads((schemas_dir() / f"{name}.schema.json").read_text(encoding="utf-8"))
 
 
 @cache

@@ -10,7 +10,7 @@ from bot.config import config_from_document
 from bot.records.checklist import evaluate
 from bot.records.markdown import parse, tasks
 from bot.yaml_source import parse_yaml
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 ONE = config_from_document(parse_yaml("checklist:\n  required: [Rollback tested]\n", "m.yml")).checklist
 NA = config_from_document(

@@ -7,10 +7,10 @@ import time
 import pytest
 from github import GithubException
 
-from bot.errors import GitHubError
+from bot.errors import GitHubError, UsageError
 from bot.github.client import Clients, Endpoints, GitHubClient, GraphQLError, RetrySettings
-from tests.conftest import BOT_TOKEN
 from tests.emulator import Fault
+from tests.helpers import BOT_TOKEN
 
 FAST = RetrySettings(total=4, backoff=0.01, max_wait=3, timeout=2)
 VIEWER = "query Viewer { viewer { login } }"
@@ -141,7 +141,7 @@ def test_endpoints_follow_actions_variables():
     assert ghes.graphql_url == "https://ghe.acme.io/api/graphql"
     dotcom = Endpoints.from_env({})
     assert (dotcom.api_url, dotcom.graphql_url) == ("https://api.github.com", "https://api.github.com/graphql")
-    with pytest.raises(GitHubError):
+    with pytest.raises(UsageError):
         Endpoints.from_env({"GITHUB_API_URL": "https://a.example/api/v3", "GITHUB_GRAPHQL_URL": "https://b.example/g"})
 
 

@@ -17,8 +17,8 @@ import pytest
 
 from bot.cli import COMMANDS
 from bot.extras import EXTRAS, LOCKS, lock_for
-from tests.conftest import BOT_TOKEN
 from tests.emulator.webhooks import issues_event
+from tests.helpers import BOT_TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA_PACKAGES = {"numpy", "scipy", "mkdocs", "material", "nh3", "pyarrow"}
@@ -115,7 +115,8 @@ def test_a_monitoring_report_needs_only_the_core(core_only, tmp_path):
         f"registry: {{path: {ROOT / 'sample' / 'registry'}}}\nmonitoring: {{status_dir: status}}\n"
     )
     shutil.copy(ROOT / "sample" / "monitoring-reports" / "fraud-detector.json", tmp_path / "report.json")
-    args = ["monitor", "--config", "mlops.yml", "--model", "fraud-detector", "--metrics", "report.json", "--no-issues"]
+    args = ["monitor", "--config", "mlops.yml", "--model", "fraud-detector", "--metrics", "report.json"]
+    args += ["--no-issues", "--status-dir", "status"]
     code, _, err, loaded = run_core(core_only, args, cwd=tmp_path)
     assert code in (0, 1) and "error" not in err and loaded == [], err
     assert (tmp_path / "status" / "fraud-detector.json").is_file()

@@ -14,9 +14,9 @@ from jsonschema import Draft202012Validator
 
 from bot.records.forms import experiment_stage, form_for_labels, forms, read_record, render_body
 from bot.schemas import load_schema
-from tests.conftest import BOT_TOKEN, run_cli
 from tests.emulator import objects as gh_objects
 from tests.emulator.objects import example
+from tests.helpers import BOT_TOKEN, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FORM_FILES = sorted(p for p in (ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml") if p.name != "config.yml")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import BOT_TOKEN, run_cli
 from tests.emulator import GitHubEmulator
 from tests.emulator.state import Review
 from tests.emulator.webhooks import pull_request_event
+from tests.helpers import BOT_TOKEN, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPLETE = "\n".join(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BOT_TOKEN, run_cli
+from tests.helpers import BOT_TOKEN, run_cli
 from tests.test_workflows import actionlint, zizmor
 
 PIN = "acme/mlops-bot@0123456789abcdef0123456789abcdef01234567"

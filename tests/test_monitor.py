@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy import stats
 
-from bot.config import DEFAULTS
+from bot.config import config_from_document
 from bot.errors import CheckFailed
 from bot.monitor.checks import check_windows, read_report
 from bot.monitor.drift import categorical_psi, feature_drift, numeric_psi, psi_from_shares
-from tests.conftest import BOT_TOKEN, run_cli
+from bot.yaml_source import parse_yaml
+from tests.helpers import BOT_TOKEN, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-THRESHOLDS = DEFAULTS["monitoring"]["thresholds"]
+DEFAULT_MONITORING = config_from_document(parse_yaml("", "defaults")).monitoring
 
 
 # ---- figures -------------------------------------------------------------------------------------------
@@ -69,7 +71,12 @@ def report(rows: list[dict]) -> str:
 
 
 def results(rows: list[dict], recovery: int = 3):
-    return {r.key: r for r in check_windows(read_report(report(rows), "r.json"), THRESHOLDS, recovery, "r.json")}
+    return {
+        r.key: r
+        for r in check_windows(
+            read_report(report(rows), "r.json"), replace(DEFAULT_MONITORING, recovery_windows=recovery), "r.json"
+        )
+    }
 
 
 def test_latency_needs_five_consecutive_minutes():
@@ -119,7 +126,7 @@ def test_drift_and_calibration_signals():
 )
 def test_bad_reports_get_clear_errors(text, message):
     with pytest.raises(CheckFailed, match=message):
-        check_windows(read_report(text, "r.csv"), THRESHOLDS, 3, "r.csv")
+        check_windows(read_report(text, "r.csv"), DEFAULT_MONITORING, "r.csv")
 
 
 # ---- end to end ------------------------------------------------------------------------------------------
@@ -127,7 +134,7 @@ def test_bad_reports_get_clear_errors(text, message):
 def workdir(tmp_path):
     (tmp_path / "mlops.yml").write_text(
         f"registry: {{path: {ROOT / 'sample' / 'registry'}}}\n"
-        "monitoring: {close_on_recovery: true, status_dir: status}\n"
+        "monitoring: {close_on_recovery: true, status_dir: status, write_status: true}\n"
     )
     return tmp_path
 

@@ -23,7 +23,7 @@ from bot.records.forms import forms, render_body
 from bot.records.registry import read_registry
 from bot.site.render import markdown_filter, render_site, safe_url
 from bot.site.snapshot import issue_entry, merge, read_snapshot
-from tests.conftest import BOT_TOKEN, run_cli
+from tests.helpers import BOT_TOKEN, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"

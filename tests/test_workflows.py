@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.records.workflow_rules import workflow_problems
-from bot.workflows import render_workflows
+from bot.scaffold.workflow_rules import workflow_problems
+from bot.scaffold.workflows import render_workflows
 from bot.yaml_source import parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]

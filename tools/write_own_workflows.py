@@ -6,7 +6,7 @@ Rerun after editing a template: .venv/bin/python tools/write_own_workflows.py
 
 from pathlib import Path
 
-from bot.workflows import render_workflows
+from bot.scaffold.workflows import render_workflows
 
 ROOT = Path(__file__).resolve().parents[1]
 

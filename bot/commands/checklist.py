@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli import add_format, emit
-from bot.config import load_config
-from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, Location, UsageError
-from bot.records.checklist import ChecklistResult, evaluate
+
+if TYPE_CHECKING:
+    from bot.records.checklist import ChecklistResult
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +19,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_config
+    from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, Location, UsageError
+    from bot.records.checklist import evaluate
+
     config = load_config(args.config)
     if args.file == "-":
         body = sys.stdin.read()

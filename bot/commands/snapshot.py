@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if not config.repositories:
         raise ConfigError("no repositories to snapshot: list them under `repositories`", config.locate("repositories"))
-    path = args.output or config.site["snapshot"]
+    path = args.output or config.site.snapshot
     previous = None if args.full else read_snapshot(path)
     since = None
     if previous:

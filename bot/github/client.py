@@ -23,7 +23,7 @@ from github import Auth, Github, GithubException
 from github.GithubRetry import GithubRetry
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 
-from bot.errors import GitHubError
+from bot.errors import GitHubError, UsageError
 from bot.github.queries import is_mutation, load, operation_name
 
 log = logging.getLogger("mlops_bot.github")
@@ -86,7 +86,7 @@ class RetrySettings:
             try:
                 return float(raw) if raw else default
             except ValueError:
-                raise GitHubError(f"{name}={raw!r} is not a number") from None
+                raise UsageError(f"{name}={raw!r} is not a number") from None
 
         return cls(
             total=int(number("MLOPS_RETRY_TOTAL", cls.total)),
@@ -170,7 +170,7 @@ class Endpoints:
         api_url = (environ.get("GITHUB_API_URL") or DEFAULT_API_URL).rstrip("/")
         graphql_url = environ.get("GITHUB_GRAPHQL_URL") or _graphql_url_for(api_url)
         if urllib.parse.urlsplit(graphql_url).netloc != urllib.parse.urlsplit(api_url).netloc:
-            raise GitHubError(
+            raise UsageError(
                 f"GITHUB_GRAPHQL_URL ({graphql_url}) and GITHUB_API_URL ({api_url}) must be on the same host"
             )
         return cls(api_url, graphql_url.rstrip("/"))

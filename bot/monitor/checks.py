@@ -13,9 +13,13 @@ import io
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
+from bot.config import MonitoringConfig, Threshold
 from bot.errors import CheckFailed, Location
+
+if TYPE_CHECKING:  # drift needs numpy and scipy; checking a report does not
+    from bot.monitor.drift import FeatureDrift
 
 RETRAINING_TRIGGER = {
     "performance-decay": "Performance decay",
@@ -102,37 +106,24 @@ def read_report(text: str, file: str) -> list[Window]:
     return windows
 
 
-def _bound_text(spec: dict[str, Any]) -> str:
-    parts = ([f"above {spec['max']:g}"] if "max" in spec else []) + (
-        [f"below {spec['min']:g}"] if "min" in spec else []
-    )
-    windows = spec.get("consecutive_windows", 1)
-    return " or ".join(parts) + (f" for {windows} consecutive windows" if windows > 1 else " in any window")
-
-
-def _past(value: float, spec: dict[str, Any]) -> bool:
-    return ("max" in spec and value > spec["max"]) or ("min" in spec and value < spec["min"])
-
-
-def evaluate(series: list[tuple[str, float]], spec: dict[str, Any], recovery_windows: int) -> tuple[bool, bool]:
+def evaluate(series: list[tuple[str, float]], threshold: Threshold, recovery_windows: int) -> tuple[bool, bool]:
     """(breached and not recovered since, within threshold for the last recovery windows)."""
-    needed = spec.get("consecutive_windows", 1)
     run, last_breach_end = 0, None
     for index, (_, value) in enumerate(series):
-        run = run + 1 if _past(value, spec) else 0
-        if run >= needed:
+        run = run + 1 if threshold.is_past(value) else 0
+        if run >= threshold.consecutive_windows:
             last_breach_end = index
     tail = series[-recovery_windows:]
-    within_now = len(tail) >= recovery_windows and not any(_past(v, spec) for _, v in tail)
+    within_now = len(tail) >= recovery_windows and not any(threshold.is_past(v) for _, v in tail)
     breached = last_breach_end is not None and not (within_now and last_breach_end < len(series) - recovery_windows)
     return breached, within_now
 
 
-def check_windows(
-    windows: list[Window], thresholds: dict[str, Any], recovery_windows: int, file: str
-) -> list[SignalResult]:
+def check_windows(windows: list[Window], monitoring: MonitoringConfig, file: str) -> list[SignalResult]:
+    """One result per monitored signal the report has columns for, judged against the configuration."""
+    thresholds, recovery_windows = monitoring.thresholds, monitoring.recovery_windows
     columns = set().union(*(w.values for w in windows))
-    signals: list[tuple[str, str, dict[str, Any], list[tuple[str, float]]]] = []
+    signals: list[tuple[str, str, Threshold, list[tuple[str, float]]]] = []
 
     def series(column: str) -> list[tuple[str, float]]:
         missing = [w.timestamp for w in windows if column not in w.values]
@@ -160,7 +151,7 @@ def check_windows(
         signals.append(
             ("performance-decay", "Brier score degradation (%)", thresholds["brier_degradation_percent"], degradation)
         )
-    for name, spec in (thresholds.get("custom") or {}).items():
+    for name, spec in monitoring.custom_thresholds.items():
         if name not in columns:
             raise CheckFailed(f"the configuration checks {name!r}, but the report has no such column", Location(file))
         signals.append((f"custom:{name}", name, spec, series(name)))
@@ -171,18 +162,50 @@ def check_windows(
             Location(file),
         )
     results = []
-    for key, label, spec, values in signals:
-        breached, within_now = evaluate(values, spec, recovery_windows)
-        worst = max(v for _, v in values) if "max" in spec else min(v for _, v in values)
+    for key, label, threshold, values in signals:
+        breached, within_now = evaluate(values, threshold, recovery_windows)
+        worst = max(v for _, v in values) if threshold.max is not None else min(v for _, v in values)
         results.append(
             SignalResult(
                 key,
                 label,
-                _bound_text(spec),
+                threshold.describe(),
                 breached,
                 within_now,
                 worst,
-                [(t, v) for t, v in values if _past(v, spec)][-10:] or values[-3:],
+                [(t, v) for t, v in values if threshold.is_past(v)][-10:] or values[-3:],
             )
         )
+    return results
+
+
+def drift_results(drift: list[FeatureDrift], monitoring: MonitoringConfig, score_column: str) -> list[SignalResult]:
+    """Drift between two samples as signals: PSI per feature, and the KS p-value of the model's score."""
+    stamp = "current sample"
+    psi, ks = monitoring.thresholds["feature_psi"], monitoring.thresholds["score_ks_pvalue"]
+    results = []
+    for item in drift:
+        results.append(
+            SignalResult(
+                f"feature-drift:{item.feature}",
+                f"PSI of {item.feature}",
+                psi.rule(),
+                psi.is_past(item.psi),
+                not psi.is_past(item.psi),
+                item.psi,
+                [(stamp, round(item.psi, 6))],
+            )
+        )
+        if item.feature == score_column and item.ks_pvalue is not None:
+            results.append(
+                SignalResult(
+                    "score-drift",
+                    "score KS p-value",
+                    ks.rule(),
+                    ks.is_past(item.ks_pvalue),
+                    not ks.is_past(item.ks_pvalue),
+                    item.ks_pvalue,
+                    [(stamp, item.ks_pvalue)],
+                )
+            )
     return results

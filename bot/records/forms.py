@@ -11,17 +11,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
 
 from bot.records.markdown import parse, plain_text, tasks
+from bot.resources import forms_dir
 from bot.schemas import load_schema
 
-_PACKAGED = Path(__file__).parents[1] / "_forms"
-_SOURCE = Path(__file__).parents[2] / ".github" / "ISSUE_TEMPLATE"
 NO_RESPONSE = {"_no response_", "no response", "none"}
 # Which form an issue was written from, when its labels name several: the most specific first.
 FORM_ORDER = (
@@ -34,10 +32,6 @@ FORM_ORDER = (
     "data-pipeline",
     "research-spike",
 )
-
-
-def forms_dir() -> Path:
-    return _PACKAGED if _PACKAGED.is_dir() else _SOURCE
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ def generate(config: Config, docs_dir: str | Path) -> dict[str, int]:
     Invalid registry files are left out of the site (`mlops-bot validate` names them); a snapshot
     that is not one stops the build.
     """
-    models, problems = read_registry(config.registry["path"])
-    snapshot = read_snapshot(config.site["snapshot"])
-    pages = render_site(models, snapshot, config, read_monitoring(config.monitoring.get("status_dir")))
+    models, problems = read_registry(config.registry.path)
+    snapshot = read_snapshot(config.site.snapshot)
+    pages = render_site(models, snapshot, config, read_monitoring(config.monitoring.status_dir))
     root = Path(docs_dir)
     target = root / GENERATED
     staging = root / f".{GENERATED}.new"

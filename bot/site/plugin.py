@@ -37,7 +37,7 @@ class MlopsPlugin(BasePlugin[_Options]):
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         """Rebuild when the registry or the snapshot changes, not only the docs folder."""
         settings = self._config()
-        for path in (settings.registry["path"], settings.site["snapshot"]):
+        for path in (settings.registry.path, settings.site.snapshot):
             if os.path.exists(path):
                 server.watch(path)
         return server

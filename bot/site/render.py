@@ -411,7 +411,6 @@ def _metrics_page(models: list[ModelVersion], issues: list[dict[str, Any]], gene
 
 # ---- monitoring thresholds ----------------------------------------------------------------------------------
 def threshold_rows(config: Config) -> list[dict[str, str]]:
-    thresholds = config.monitoring["thresholds"]
     names = {
         "p99_latency_ms": ("p99 latency", " ms"),
         "error_rate_percent": ("error rate", " %"),
@@ -420,21 +419,9 @@ def threshold_rows(config: Config) -> list[dict[str, str]]:
         "brier_degradation_percent": ("Brier score degradation vs baseline", " %"),
     }
     rows = []
-    for key, spec in {
-        **{k: v for k, v in thresholds.items() if k != "custom"},
-        **(thresholds.get("custom") or {}),
-    }.items():
+    for key, threshold in {**config.monitoring.thresholds, **config.monitoring.custom_thresholds}.items():
         label, unit = names.get(key, (key, ""))
-        rule = " and ".join(
-            ([f"above {spec['max']}{unit}"] if "max" in spec else [])
-            + ([f"below {spec['min']}{unit}"] if "min" in spec else [])
-        )
-        window = ""
-        if spec.get("window_minutes"):
-            windows = spec.get("consecutive_windows", 1)
-            minutes = spec["window_minutes"]
-            window = f"{windows * minutes} consecutive minutes" if windows > 1 else f"any {minutes}-minute window"
-        rows.append({"signal": label, "rule": rule, "window": window or "each report"})
+        rows.append({"signal": label, "rule": threshold.rule(unit), "window": threshold.window_text()})
     return rows
 
 

@@ -13,17 +13,15 @@ from jsonschema import Draft202012Validator
 from bot.board.plan import target_column
 from bot.config import Config
 from bot.errors import CheckFailed, Location
-from bot.records.forms import experiment_stage, form_for_labels, read_record
+from bot.records.issue import read_issue
 from bot.schemas import load_schema
 
 
 def issue_entry(raw: dict[str, Any], config: Config) -> dict[str, Any]:
     """One issue (as GraphQL returns it, flattened) -> its snapshot entry, record parsed."""
     labels = list(raw["labels"])
-    form = form_for_labels(labels)
-    record = read_record(raw.get("body"), form) if form else None
-    closed = raw["state"] == "closed"
-    stage = experiment_stage(record, tuple(labels), closed) if record and form and form.kind == "experiment" else None
+    issue = read_issue(raw.get("body"), labels, closed=raw["state"] == "closed")
+    form, record = issue.form, issue.record
     return {
         "repository": raw["repository"],
         "number": raw["number"],
@@ -38,7 +36,7 @@ def issue_entry(raw: dict[str, Any], config: Config) -> dict[str, Any]:
         "closed_at": raw.get("closed_at"),
         "kind": form.kind if form else None,
         "column": target_column(labels, raw["state"], config.board).column,
-        "stage": stage,
+        "stage": issue.stage,
         "record": None
         if record is None
         else {

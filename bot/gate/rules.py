@@ -65,12 +65,12 @@ def linked_issue(body: str | None) -> int | None:
 
 
 def is_deployment_change(changed_files: tuple[str, ...], config: Config) -> bool:
-    patterns = config.gate["deployment_paths"]
+    patterns = config.gate.deployment_paths
     return any(fnmatch.fnmatchcase(path, pattern) for path in changed_files for pattern in patterns)
 
 
 def registry_paths(changed_files: tuple[str, ...], config: Config) -> list[str]:
-    root = PurePosixPath(config.registry["path"])
+    root = PurePosixPath(config.registry.path)
     return [p for p in changed_files if PurePosixPath(p).parent.parent == root and p.endswith((".yml", ".yaml"))]
 
 
@@ -134,7 +134,7 @@ def _registry_problem(
         head = parse_yaml(change.head_text, change.path, error=CheckFailed)
     except CheckFailed as exc:
         return str(exc)
-    model, problems = check_model_document(head, config.registry["path"])
+    model, problems = check_model_document(head, config.registry.path)
     if problems:
         return str(problems[0]) + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
     assert model is not None
@@ -145,7 +145,7 @@ def _registry_problem(
             old_stage = base.get("stage", "candidate") if isinstance(base, dict) else None
         except CheckFailed:
             old_stage = None  # the old file was broken; judge the new one on its own
-    rule = transition_problem(old_stage, model.stage, config.registry["transitions"])
+    rule = transition_problem(old_stage, model.stage, config.registry.transitions)
     if rule:
         return rule
     if model.stage == "production" and old_stage != "production":

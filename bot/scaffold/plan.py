@@ -10,19 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.config import Config
-from bot.records.forms import forms_dir
-from bot.workflows import render_workflows
+from bot.resources import forms_dir, site_skeleton_dir
+from bot.scaffold.workflows import render_workflows
 
 LOCK_FILE = ".github/mlops-init.lock"
-_SITE_PACKAGED = Path(__file__).parent / "_site"
-_SITE_SOURCE = Path(__file__).parent.parent
-
-
-def _site_root() -> Path:
-    return _SITE_PACKAGED if _SITE_PACKAGED.is_dir() else _SITE_SOURCE
 
 
 def digest(text: str) -> str:
@@ -67,7 +60,7 @@ def desired_files(
     files[".github/mlops.yml"] = starter_config(repository, project_url)
     for name, text in render_workflows(action=action).items():
         files[f".github/workflows/{name}"] = text
-    site = _site_root()
+    site = site_skeleton_dir()
     mkdocs = (site / "mkdocs.yml").read_text(encoding="utf-8")
     mkdocs = mkdocs.replace("config: sample/mlops.yml", "config: .github/mlops.yml")
     mkdocs = (
@@ -125,7 +118,7 @@ def plan_labels(config: Config, existing: dict[str, tuple[str, str]], force: boo
     """`existing` maps lower-cased label names to (color, description). Labels are never deleted."""
     steps = []
     for name, spec in config.labels.items():
-        color, description = spec.get("color", "ededed"), spec.get("description", "")
+        color, description = spec.color, spec.description
         found = existing.get(name.lower())
         if found is None:
             steps.append(LabelStep(name, "create", color, description))

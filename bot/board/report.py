@@ -1,38 +1,9 @@
-"""`mlops-bot sync`: the CLI edge of board sync (options, output, job summary)."""
+"""A sync run's report for people: the command's text and the job summary's Markdown."""
 
 from __future__ import annotations
 
-import argparse
-
-from bot.board.sync import SyncReport, sync_all, sync_event
-from bot.cli import add_format, emit
-from bot.config import load_config
-from bot.errors import EXIT_OK
-from bot.events import load_event
-from bot.github.client import Clients
-from bot.summary import escape_cell, write_summary
-
-
-def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--all", action="store_true", help="reconcile every issue of the configured repositories")
-    parser.add_argument("--project-url", help="the board's URL (overrides the file and MLOPS_PROJECT_URL)")
-    parser.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
-    parser.add_argument("--event-name", help="default: GITHUB_EVENT_NAME")
-    parser.add_argument("--event-path", help="default: GITHUB_EVENT_PATH")
-    add_format(parser)
-
-
-def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config, project_url=args.project_url)
-    clients = Clients.from_env()
-    if args.all:
-        report = sync_all(config, clients, dry_run=args.dry_run)
-    else:
-        report = sync_event(load_event(args.event_name, args.event_path), config, clients, dry_run=args.dry_run)
-    log = clients.request_log
-    emit(args, report.as_json(log.total, log.mutations), render_text(report, log.total, log.mutations))
-    write_summary(render_summary(report))
-    return EXIT_OK
+from bot.board.sync import SyncReport
+from bot.summary import escape_cell
 
 
 def render_text(report: SyncReport, requests: int, mutations: int) -> str:

@@ -13,7 +13,7 @@ WORKFLOW_FILES = ("mlops-bot.yml", "site.yml")
 def _environment() -> Environment:
     # GitHub's own `${{ }}` expressions stay untouched: these templates use [[ ]] and [% %].
     return Environment(
-        loader=PackageLoader("bot", "templates/workflows"),
+        loader=PackageLoader("bot.scaffold", "templates/workflows"),
         variable_start_string="[[",
         variable_end_string="]]",
         block_start_string="[%",

@@ -1,0 +1,88 @@
+"""One run of the gate: find the pull request (or merge group), judge it, post the commit status.
+
+The head commit is read when the gate runs, not taken from the event: the head may have moved since.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from bot.comments import upsert_comment
+from bot.config import Config
+from bot.errors import UsageError
+from bot.events import ActionsEvent
+from bot.gate.facts import gather_facts
+from bot.gate.report import render_table
+from bot.gate.rules import GateResult, Row, evaluate_gate
+from bot.github.client import Clients
+from bot.summary import escape_cell, write_summary
+
+PR_EVENTS = ("pull_request", "pull_request_target", "pull_request_review")
+MERGE_QUEUE_DESCRIPTION = "merge queue: pull requests were checked before they were queued"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the gate judges: a pull request, or a merge group's head commit."""
+
+    repository: str
+    pull_number: int | None = None
+    merge_group_sha: str | None = None
+
+
+@dataclass(frozen=True)
+class GateRun:
+    state: str
+    sha: str
+    description: str
+    rows: tuple[Row, ...] = ()
+
+
+def find_target(
+    repository: str | None, pull_number: int | None, event: ActionsEvent | None, environ: dict[str, str] | None = None
+) -> Target:
+    """The pull request named by the options, else by the event (merge groups too)."""
+    environ = os.environ if environ is None else environ
+    if pull_number is None and event is not None:
+        repository = repository or event.repository
+        if event.name == "merge_group":
+            sha = (event.payload.get("merge_group") or {}).get("head_sha")
+            if not isinstance(sha, str) or not sha or not repository:
+                raise UsageError("the merge_group payload has no head_sha or repository")
+            return Target(repository, merge_group_sha=sha)
+        if event.name not in PR_EVENTS:
+            raise UsageError(f"check-pr runs on pull request events, not {event.name}")
+        number = (event.payload.get("pull_request") or {}).get("number")
+        pull_number = number if isinstance(number, int) else None
+    repository = repository or environ.get("GITHUB_REPOSITORY")
+    if not repository or not pull_number:
+        raise UsageError("name the pull request: --repo owner/name --pr N, or run on a pull request event")
+    return Target(repository, pull_number)
+
+
+def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
+    """Judge the target and post the gate's commit status on its head (and the job summary, and the
+    PR comment when configured)."""
+    context = config.gate.status_context
+    repo = clients.rest.rest.get_repo(target.repository)
+    if target.merge_group_sha is not None:
+        repo.get_commit(target.merge_group_sha).create_status(
+            "success", description=MERGE_QUEUE_DESCRIPTION, context=context
+        )
+        return GateRun("success", target.merge_group_sha, MERGE_QUEUE_DESCRIPTION)
+    assert target.pull_number is not None
+    pull = repo.get_pull(target.pull_number)  # read now: the head may have moved since the event
+    result: GateResult = evaluate_gate(gather_facts(repo, pull, config, clients.rest.rest.requester), config)
+    head_sha = pull.head.sha
+    repo.get_commit(head_sha).create_status(result.state, description=result.description, context=context)
+    table = render_table(result)
+    write_summary(f"### Deployment gate: {result.state}\n\n{escape_cell(result.description)}\n\n{table}")
+    if config.gate.comment:
+        upsert_comment(
+            repo.get_issue(target.pull_number),
+            "deployment-gate",
+            f"**Deployment gate: {result.state}**\n\n{table}",
+            clients.rest.viewer_login(),
+        )
+    return GateRun(result.state, head_sha, result.description, result.rows)
