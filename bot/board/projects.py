@@ -19,7 +19,6 @@ from bot.config import ProjectRef
 from bot.errors import GitHubError
 from bot.github.client import GitHubClient, GraphQLError
 from bot.github.queries import load
-from bot.records.issue import experiment_stage_of
 
 UNPACED_MUTATION_REQUESTS = 2
 
@@ -320,7 +319,11 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 
 def issue_state(node: dict[str, Any]) -> IssueState:
     labels = tuple(label["name"] for label in node["labels"]["nodes"])
-    stage = experiment_stage_of(labels, node["state"].upper() == "CLOSED", node["body"]) if "body" in node else None
+    stage = None
+    if "body" in node:  # read only when the board has a stage field
+        from bot.records.issue import experiment_stage_of  # the issue forms and markdown-it: not on every event
+
+        stage = experiment_stage_of(labels, node["state"].upper() == "CLOSED", node["body"])
     return IssueState(node["id"], node["repository"]["nameWithOwner"], node["number"], node["state"], labels, stage)
 
 
