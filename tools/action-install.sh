@@ -78,30 +78,34 @@ if [ ! -x "$uv" ]; then
 fi
 export UV_CACHE_DIR="$cache/uv-cache" UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
 
-# The wheel of this checkout builds (CPU) while the dependencies download (network).
+[ -x "$venv/bin/python" ] || "$uv" venv --quiet --no-config --python "$python" "$venv"
+install=("$uv" pip install --quiet --no-config --python "$venv/bin/python" --require-hashes -r "$root/locks/$lock.txt")
+extra=""
+[ "$lock" = core ] || extra="[$lock]"
+requirement="$venv/mlops-bot-requirement.txt"
 wheels="$cache/wheels/$source_digest"
-builder=""
-if ! ls "$wheels"/mlops_bot-*.whl > /dev/null 2>&1; then
+
+# The package itself, checked against the lock: a dependency missing from the lock fails the install.
+install_with_wheel() {
+  local wheel
+  wheel=$(ls "$wheels"/mlops_bot-*.whl)
+  printf 'mlops-bot%s @ file://%s --hash=sha256:%s\n' "$extra" "$wheel" "$("${hasher[@]}" < "$wheel" | cut -c1-64)" \
+    > "$requirement"
+  "${install[@]}" -r "$requirement" "$@"
+}
+
+if ls "$wheels"/mlops_bot-*.whl > /dev/null 2>&1; then
+  # One call. From the cache alone when it has everything; from the index otherwise.
+  install_with_wheel --offline 2> /dev/null || install_with_wheel
+else
+  # The wheel of this checkout builds (CPU) while the dependencies download (network).
   rm -rf "$wheels" "$wheels.tmp"
   "$uv" build --quiet --no-config --wheel --python "$python" --require-hashes \
     --build-constraints "$root/locks/build.txt" --out-dir "$wheels.tmp" "$root" &
   builder=$!
-fi
-[ -x "$venv/bin/python" ] || "$uv" venv --quiet --no-config --python "$python" "$venv"
-install=("$uv" pip install --quiet --no-config --python "$venv/bin/python" --require-hashes -r "$root/locks/$lock.txt")
-# From the cache alone when it has everything; from the index otherwise.
-"${install[@]}" --offline 2> /dev/null || "${install[@]}"
-if [ -n "$builder" ]; then
+  "${install[@]}" --offline 2> /dev/null || "${install[@]}"
   wait "$builder"
   mv "$wheels.tmp" "$wheels"
+  install_with_wheel --offline
 fi
-
-# The package itself, checked against the lock once more: a dependency missing from it fails here.
-wheel=$(ls "$wheels"/mlops_bot-*.whl)
-extra=""
-[ "$lock" = core ] || extra="[$lock]"
-requirement="$venv/mlops-bot-requirement.txt"
-printf 'mlops-bot%s @ file://%s --hash=sha256:%s\n' "$extra" "$wheel" "$("${hasher[@]}" < "$wheel" | cut -c1-64)" \
-  > "$requirement"
-"${install[@]}" --offline -r "$requirement"
 echo "$key" > "$marker"
