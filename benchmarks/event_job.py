@@ -1,7 +1,7 @@
 """What one `issues.labeled` event costs before the board changes: setup, process start and run, measured,
 side by side with the reference JavaScript action actions/add-to-project on the same GitHub emulator.
 
-    .venv/bin/python benchmarks/event_job.py --add-to-project DIR [--runs 5] [--cold-runs 3]
+    .venv/bin/python benchmarks/event_job.py --add-to-project DIR [--runs 7] [--cold-runs 3]
 
 Setup is tools/action-install.sh, exactly what action.yml runs: cold (an empty cache: uv, the dependencies
 and the wheel's build backend come from the package index) and warm (a fresh venv from the cache the action
@@ -11,7 +11,11 @@ add-to-project's code is not part of this repository. DIR (or ADD_TO_PROJECT_DIR
 which only the committed bundle dist/index.js is run, with this machine's node, inputs as INPUT_* variables:
     git clone --depth 1 --branch v2.0.0 https://github.com/actions/add-to-project /tmp/add-to-project
 It adds the issue to the board (two requests) and sets no column; mlops-bot adds it and sets its Status
-column (three requests). Prints a Markdown table; the README carries the last run's figures.
+column (three requests).
+
+Each figure is the median of the runs, with the fastest in parentheses, in wall-clock seconds and in the
+CPU seconds of the measured processes (on a shared machine the CPU figure moves least with the load).
+Prints a Markdown table; the README carries the last run's figures.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,18 +47,27 @@ COLUMNS = tuple(DEFAULTS["columns"])
 HOW_TO_GET = "git clone --depth 1 --branch v2.0.0 https://github.com/actions/add-to-project /tmp/add-to-project"
 
 
-def timed(command: list[str], **kwargs) -> tuple[float, subprocess.CompletedProcess]:
+@dataclass(frozen=True)
+class Timing:
+    wall: float
+    cpu: float  # user + system seconds of the command and its children
+
+
+def timed(command: list[str], **kwargs) -> Timing:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, **kwargs)
-    elapsed = time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(map(str, command))} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return elapsed, done
+    return Timing(wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 
 
-def summary(values: list[float]) -> tuple[float, float]:
-    """(median, fastest) of some measurements."""
-    return statistics.median(values), min(values)
+def figures(timings: list[Timing]) -> str:
+    """`1.23 s (0.98), CPU 0.40 s`: median wall time, fastest, median CPU time."""
+    wall = [t.wall for t in timings]
+    return f"{statistics.median(wall):.2f} s ({min(wall):.2f}), CPU {statistics.median(t.cpu for t in timings):.2f} s"
 
 
 def folder_bytes(folder: Path) -> int:
@@ -81,58 +96,45 @@ class Job:
             "PYTHONPYCACHEPREFIX": str(self.cache / "pycache"),
         }
 
-    def install(self) -> float:
+    def install(self) -> Timing:
         shutil.rmtree(self.venv, ignore_errors=True)
         env = {**os.environ, "MLOPS_INSTALL_CACHE": str(self.cache)}
-        elapsed, _ = timed(["bash", str(ROOT / "tools" / "action-install.sh"), "sync", str(self.venv)], env=env)
-        return elapsed
+        return timed(["bash", str(ROOT / "tools" / "action-install.sh"), "sync", str(self.venv)], env=env)
 
-
-# ---- setup -------------------------------------------------------------------------------------------------
-def measure_setup(job: Job, runs: int, cold_runs: int) -> dict[str, object]:
-    def cold() -> float:
-        shutil.rmtree(job.cache, ignore_errors=True)
-        return job.install()
-
-    cold_figures = summary([cold() for _ in range(cold_runs)])
-    cache_mb = folder_bytes(job.cache) / 1e6  # before any compiled module is added
-    return {
-        "cold": cold_figures,
-        "warm": summary([job.install() for _ in range(runs)]),
-        "venv_mb": folder_bytes(job.venv) / 1e6,
-        "cache_mb": cache_mb,
-    }
+    def cold_install(self) -> Timing:
+        shutil.rmtree(self.cache, ignore_errors=True)
+        return self.install()
 
 
 # ---- start and run against the emulator --------------------------------------------------------------------
 class Board:
-    """A fresh emulator per measurement, holding one labelled issue that is not on the board yet."""
+    """A fresh emulator holding one labelled issue that is not on the board yet, and its `issues.labeled`."""
 
-    def __init__(self, job: Job, label: str = "ml-data") -> None:
-        work = job.work
+    def __init__(self, job: Job) -> None:
         self.github = GitHubEmulator().start()
         self.github.state.add_token(TOKEN, "mlops-bot")
         repo = self.github.state.repo("acme/churn")
         self.project = self.github.state.project("acme", 1, status_options=COLUMNS)
-        issue = self.github.state.issue(repo, "Clean the click logs", labels=(label,))
+        issue = self.github.state.issue(repo, "Clean the click logs", labels=("ml-data",))
         event = issues_event("labeled", issue, self.github.state.user("jo"), self.github.urls, label=issue.labels[0])
-        self.event_path = work / "event.json"
-        self.event_path.write_text(json.dumps(event))
-        self.output = work / "github-output"
-        self.output.write_text("")
-        (work / "mlops.yml").write_text(f"project_url: {self.project_url}\n")  # default settings otherwise
+        (job.work / "event.json").write_text(json.dumps(event))
+        (job.work / "github-output").write_text("")
+        (job.work / "mlops.yml").write_text(f"project_url: {self.project_url}\n")  # default settings otherwise
         self.env = {
             **job.env(),
             **self.github.env(TOKEN),
             "GITHUB_REPOSITORY": "acme/churn",
             "GITHUB_EVENT_NAME": "issues",
-            "GITHUB_EVENT_PATH": str(self.event_path),
-            "GITHUB_OUTPUT": str(self.output),
+            "GITHUB_EVENT_PATH": str(job.work / "event.json"),
+            "GITHUB_OUTPUT": str(job.work / "github-output"),
         }
 
     @property
     def project_url(self) -> str:
         return f"{self.github.urls.web}/orgs/acme/projects/1"
+
+    def add_to_project_env(self) -> dict[str, str]:
+        return {**self.env, "INPUT_PROJECT-URL": self.project_url, "INPUT_GITHUB-TOKEN": TOKEN}
 
     def __enter__(self) -> Board:
         return self
@@ -140,74 +142,31 @@ class Board:
     def __exit__(self, *exc: object) -> None:
         self.github.stop()
 
-    def requests(self) -> int:
-        return len(self.github.requests)
-
-
-def add_to_project_env(board: Board, labeled: str = "") -> dict[str, str]:
-    return {
-        **board.env,
-        "INPUT_PROJECT-URL": board.project_url,
-        "INPUT_GITHUB-TOKEN": TOKEN,
-        "INPUT_LABELED": labeled,
-        "INPUT_LABEL-OPERATOR": "OR",
-    }
-
 
 @dataclass(frozen=True)
 class Run:
     start: float  # from the process's spawn to its first request reaching the emulator
-    total: float  # the whole process
+    total: Timing  # the whole process
     requests: int
+    column_set: bool
 
 
-def run_against(board: Board, command: list[str], env: dict[str, str], cwd: Path) -> Run:
-    """Run a command against the board, noting when its first request arrives."""
-    first: list[float] = []
-    serve = board.github.handle
-
-    def noting_the_first(*args: object, **kwargs: object):
-        if not first:
-            first.append(time.perf_counter())
-        return serve(*args, **kwargs)
-
-    board.github.handle = noting_the_first  # the emulator's request handler looks it up on the instance
-    started = time.perf_counter()
-    total, _ = timed(command, env=env, cwd=cwd)
-    return Run(first[0] - started, total, board.requests())
-
-
-def measure_runs(job: Job, bundle: Path, runs: int) -> dict[str, object]:
-    bot = [str(job.venv / "bin" / "mlops-bot")]
-    timed([*bot, "--help"], env=job.env())  # compiles the modules, as the first job after an install does
-
-    def bot_help() -> float:
-        return timed([*bot, "--help"], env=job.env())[0]
-
-    def bot_run() -> Run:
-        with Board(job) as board:
-            run = run_against(board, [*bot, "sync", "--config", "mlops.yml"], board.env, job.work)
-            (item,) = board.project.items
-            assert item.values, "the bot sets the Status column"
-        return run
-
-    def node_run() -> Run:
-        with Board(job) as board:
-            run = run_against(board, ["node", str(bundle)], add_to_project_env(board), job.work)
-            (item,) = board.project.items
-            assert not item.values, "add-to-project sets no column"
-        return run
-
-    github_schema()  # the emulator parses GitHub's schema once per process: not part of any run
-    bot_run(), node_run()  # untimed: the first of each reads its files from disk
-    bot_runs = [bot_run() for _ in range(runs)]
-    node_runs = [node_run() for _ in range(runs)]
+def run_against(job: Job, command: list[str], env_of: Callable[[Board], dict[str, str]]) -> Run:
+    """Run a command against a fresh board, noting when its first request arrives."""
     with Board(job) as board:
-        imports = (
-            import_seconds(job.venv / "bin" / "python", ["--help"], cwd=job.work, env=job.env()),
-            import_seconds(job.venv / "bin" / "python", ["sync", "--config", "mlops.yml"], cwd=job.work, env=board.env),
-        )
-    return {"help": summary([bot_help() for _ in range(runs)]), "bot": bot_runs, "node": node_runs, "imports": imports}
+        first: list[float] = []
+        serve = board.github.handle
+
+        def noting_the_first(*args: object, **kwargs: object):
+            if not first:
+                first.append(time.perf_counter())
+            return serve(*args, **kwargs)
+
+        board.github.handle = noting_the_first  # the emulator's request handler looks it up on the instance
+        started = time.perf_counter()
+        total = timed(command, env=env_of(board), cwd=job.work)
+        (item,) = board.project.items
+        return Run(first[0] - started, total, len(board.github.requests), bool(item.values))
 
 
 def import_seconds(python: Path, args: list[str], **kwargs) -> float:
@@ -221,8 +180,8 @@ def import_seconds(python: Path, args: list[str], **kwargs) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--add-to-project", default=os.environ.get("ADD_TO_PROJECT_DIR"), metavar="DIR")
-    parser.add_argument("--runs", type=int, default=5, help="measurements of each warm figure (median)")
-    parser.add_argument("--cold-runs", type=int, default=3, help="cold installs from the index (median)")
+    parser.add_argument("--runs", type=int, default=7, help="measurements of each warm figure")
+    parser.add_argument("--cold-runs", type=int, default=3, help="cold installs from the index")
     args = parser.parse_args()
     if not args.add_to_project or not (Path(args.add_to_project) / "dist" / "index.js").is_file():
         raise SystemExit(f"give --add-to-project DIR (or ADD_TO_PROJECT_DIR), a checkout of it: {HOW_TO_GET}")
@@ -231,43 +190,60 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         job = Job(Path(tmp))
-        setup = measure_setup(job, args.runs, args.cold_runs)
-        run = measure_runs(job, bundle, args.runs)
+        cold = [job.cold_install() for _ in range(args.cold_runs)]
+        cache_mb = folder_bytes(job.cache) / 1e6
+        warm = [job.install() for _ in range(args.runs)]
+        venv_mb = folder_bytes(job.venv) / 1e6
+
+        bot = [str(job.venv / "bin" / "mlops-bot")]
+        timed([*bot, "--help"], env=job.env())  # compiles the modules, as the first job after an install does
+        help_runs = [timed([*bot, "--help"], env=job.env()) for _ in range(args.runs)]
+        github_schema()  # the emulator parses GitHub's schema once per process: part of no run
+
+        def bot_run() -> Run:
+            return run_against(job, [*bot, "sync", "--config", "mlops.yml"], lambda board: board.env)
+
+        def node_run() -> Run:
+            return run_against(job, ["node", str(bundle)], Board.add_to_project_env)
+
+        bot_run(), node_run()  # untimed: the first of each reads its files from disk
+        bot_runs = [bot_run() for _ in range(args.runs)]
+        node_runs = [node_run() for _ in range(args.runs)]
+        assert all(r.column_set for r in bot_runs) and not any(r.column_set for r in node_runs)
+        with Board(job) as board:
+            python = job.venv / "bin" / "python"
+            imports = (
+                import_seconds(python, ["--help"], cwd=job.work, env=job.env()),
+                import_seconds(python, ["sync", "--config", "mlops.yml"], cwd=job.work, env=board.env),
+            )
     load = os.getloadavg()[0]
 
-    def s(pair: tuple[float, float]) -> str:
-        return f"{pair[0]:.2f} s ({pair[1]:.2f})"
+    def starts(runs: list[Run]) -> str:
+        values = [r.start for r in runs]
+        return f"{statistics.median(values):.2f} s ({min(values):.2f})"
 
-    bot_runs, node_runs = run["bot"], run["node"]
-    bot_requests, node_requests = bot_runs[0].requests, node_runs[0].requests
-    bundle_mb = bundle.stat().st_size / 1e6
     rows = [
         (
             "setup, cold: empty cache, from the index",
-            f"{s(setup['cold'])}; venv {setup['venv_mb']:.0f} MB, cache {setup['cache_mb']:.0f} MB",
-            f"0 s: node ships with the runner, the {bundle_mb:.1f} MB bundle with the action",
+            f"{figures(cold)}; venv {venv_mb:.0f} MB, cache {cache_mb:.0f} MB",
+            f"0 s: node ships with the runner, the {bundle.stat().st_size / 1e6:.1f} MB bundle with the action",
         ),
-        ("setup, warm: from the action's cache", s(setup["warm"]), "0 s"),
-        ("start: `mlops-bot --help`", s(run["help"]), "-"),
+        ("setup, warm: a fresh venv from the action's cache", figures(warm), "0 s"),
+        ("start: `mlops-bot --help`", figures(help_runs), "-"),
+        ("start: spawned to first request", starts(bot_runs), starts(node_runs)),
         (
-            "start: process spawned to its first request",
-            s(summary([r.start for r in bot_runs])),
-            s(summary([r.start for r in node_runs])),
-        ),
-        (
-            "run: one `issues.labeled`, issue not on the board, whole process",
-            f"{s(summary([r.total for r in bot_runs]))}: {bot_requests} requests, added **and Status set**",
-            f"{s(summary([r.total for r in node_runs]))}: {node_requests} requests, added, **no column set**",
+            "run: whole process, one `issues.labeled`, issue not on the board",
+            f"{figures([r.total for r in bot_runs])}: {bot_runs[0].requests} requests, added **and Status set**",
+            f"{figures([r.total for r in node_runs])}: {node_runs[0].requests} requests, added, **no column set**",
         ),
     ]
-    print(f"| median of runs (fastest) | mlops-bot (`sync`) | actions/add-to-project (node {node}) |")
+    print(f"| median (fastest) | mlops-bot `sync` | actions/add-to-project (node {node}) |")
     print("|---|---|---|")
     for name, ours, theirs in rows:
         print(f"| {name} | {ours} | {theirs} |")
-    imports_help, imports_sync = run["imports"]
     print(
-        f"\nImports (python -X importtime): `--help` {imports_help:.2f} s, `sync` {imports_sync:.2f} s. "
-        f"Load average at the end: {load:.1f} on {os.cpu_count()} cores."
+        f"\nImports (python -X importtime): `--help` {imports[0]:.2f} s, `sync` {imports[1]:.2f} s. "
+        f"{args.runs} runs ({args.cold_runs} cold). Load average at the end: {load:.1f} on {os.cpu_count()} cores."
     )
 
 
