@@ -30,7 +30,8 @@ venv=$2
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cache=${MLOPS_INSTALL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlops-bot}
-python=${MLOPS_PYTHON:-$(command -v python3 || command -v python)}
+python=${MLOPS_PYTHON:-$(command -v python3 || command -v python || true)}
+[ -n "$python" ] || { echo "error: no python3 on PATH: set up Python first, or set MLOPS_PYTHON" >&2; exit 2; }
 
 if command -v sha256sum > /dev/null; then hasher=(sha256sum); else hasher=(shasum -a 256); fi
 
