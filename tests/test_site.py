@@ -406,12 +406,11 @@ def test_plugin_generates_before_each_build_and_watches_its_sources(tmp_path, mo
     plugin.on_pre_build(config=config)
     assert (site / "site_src" / "generated" / "models" / "index.md").is_file()
 
-    class Server:
-        def __init__(self) -> None:
-            self.watched: list[str] = []
+    from mkdocs.livereload import LiveReloadServer
 
-        def watch(self, path: str) -> None:
-            self.watched.append(path)
-
-    server = plugin.on_serve(Server(), config=config, builder=None)
-    assert set(server.watched) == {str(ROOT / "sample" / "registry"), str(ROOT / "sample" / "snapshot.json")}
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    server.watch(config["docs_dir"])  # as `mkdocs serve` does before the plugin's turn
+    server = plugin.on_serve(server, config=config, builder=None)
+    docs = site / "site_src"
+    sources = {str(ROOT / "sample" / path) for path in ("registry", "snapshot.json", "monitoring")}
+    assert set(server._watched_paths) == {str(docs), str(docs / "assets"), str(docs / "runbooks")} | sources

@@ -49,6 +49,14 @@ class HttpError(Exception):
         )
 
 
+class Moved(HttpError):
+    """301 for an issue transferred to another repository: GitHub points at its new number."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(301, "Moved Permanently")
+        self.issue = issue
+
+
 def not_found() -> HttpError:
     return HttpError(404, "Not Found")
 
@@ -81,6 +89,11 @@ def dispatch(state: State, request: Request) -> Response:
                 try:
                     with state.lock:
                         return handler(state, request, params)
+                except Moved as exc:
+                    old = f"/repos/{params['owner']}/{params['repo']}/issues/{params['number']}"
+                    new = f"/repos/{exc.issue.repo.full_name}/issues/{exc.issue.number}"
+                    exc.response.headers["Location"] = request.urls.api + request.path.replace(old, new, 1)
+                    return exc.response
                 except HttpError as exc:
                     return exc.response
     return HttpError(405 if allowed else 404, "Not Found" if not allowed else "Method Not Allowed").response
@@ -96,6 +109,10 @@ def _repo(state: State, params: dict[str, str]) -> Repo:
 
 def _issue(repo: Repo, number: str) -> Issue:
     issue = repo.issues.get(int(number)) if number.isdigit() else None
+    if issue is None and number.isdigit() and int(number) in repo.deleted:
+        raise HttpError(410, "This issue was deleted")
+    if issue is None and number.isdigit() and int(number) in repo.moved:
+        raise Moved(repo.moved[int(number)])
     if issue is None:
         raise not_found()
     return issue

@@ -53,6 +53,12 @@ def transferred_event(old_issue: Issue, new_issue: Issue, sender: User, urls: Ur
     return payload
 
 
+def deleted_event(issue: Issue, sender: User, urls: Urls) -> dict[str, Any]:
+    payload = _base("issues", "deleted", sender, urls, issue.repo)
+    payload["issue"] = objects.issue_json(issue, urls)
+    return payload
+
+
 def issue_comment_event(
     action: str, issue: Issue, comment: Comment, sender: User, urls: Urls, changes: dict[str, Any] | None = None
 ) -> dict[str, Any]:
