@@ -47,7 +47,8 @@ locks_digest=$(cat "$root/locks/$lock.txt" "$root/locks/build.txt" "$root/locks/
 source_digest=$(
   cd "$root"
   find pyproject.toml README.md mkdocs.yml bot schemas site_src .github/ISSUE_TEMPLATE -type f \
-    ! -path 'site_src/generated/*' ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 "${hasher[@]}" | "${hasher[@]}" | cut -c1-16
+    ! -path 'site_src/generated/*' ! -name '*.pyc' -print0 | LC_ALL=C sort -z | xargs -0 "${hasher[@]}" \
+    | "${hasher[@]}" | cut -c1-16
 )
 prefix="mlops-bot-$(uname -s)-$(uname -m)-py$python_version-$lock-$locks_digest-"
 key="$prefix$source_digest"
@@ -73,8 +74,8 @@ uv_home="$cache/uv-$uv_version"
 uv="$uv_home/bin/uv"
 if [ ! -x "$uv" ]; then
   rm -rf "$uv_home"
-  "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-input --no-deps --require-hashes \
-    --target "$uv_home" -r "$root/locks/uv.txt"
+  "$python" -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-input \
+    --no-deps --require-hashes --target "$uv_home" -r "$root/locks/uv.txt"
   [ -x "$uv" ] || { echo "error: locks/uv.txt has no uv for $(uname -s) $(uname -m)" >&2; exit 2; }
 fi
 export UV_CACHE_DIR="$cache/uv-cache" UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
