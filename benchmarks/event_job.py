@@ -53,15 +53,24 @@ class Timing:
     cpu: float  # user + system seconds of the command and its children
 
 
-def timed(command: list[str], **kwargs) -> Timing:
+def timed(command: list[str], on_start: Callable[[int], None] = lambda pid: None, **kwargs) -> Timing:
+    """Run a command to its end; `on_start` gets its process id as soon as it runs."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    on_start(process.pid)
+    out, err = process.communicate()
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(map(str, command))} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(map(str, command))} failed ({process.returncode}):\n{out}\n{err}")
     return Timing(wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+
+
+def cpu_seconds_of(pid: int) -> float:
+    """The user and system CPU seconds a running process has used so far (Linux's /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def figures(timings: list[Timing]) -> str:
@@ -145,28 +154,29 @@ class Board:
 
 @dataclass(frozen=True)
 class Run:
-    start: float  # from the process's spawn to its first request reaching the emulator
+    start: Timing  # from the process's spawn to its first request reaching the emulator
     total: Timing  # the whole process
     requests: int
     column_set: bool
 
 
 def run_against(job: Job, command: list[str], env_of: Callable[[Board], dict[str, str]]) -> Run:
-    """Run a command against a fresh board, noting when its first request arrives."""
+    """Run a command against a fresh board, noting when its first request arrives and the CPU used by then."""
     with Board(job) as board:
-        first: list[float] = []
+        pid: list[int] = []
+        first: list[Timing] = []
         serve = board.github.handle
 
         def noting_the_first(*args: object, **kwargs: object):
             if not first:
-                first.append(time.perf_counter())
+                first.append(Timing(time.perf_counter() - started, cpu_seconds_of(pid[0])))
             return serve(*args, **kwargs)
 
         board.github.handle = noting_the_first  # the emulator's request handler looks it up on the instance
         started = time.perf_counter()
-        total = timed(command, env=env_of(board), cwd=job.work)
+        total = timed(command, pid.append, env=env_of(board), cwd=job.work)
         (item,) = board.project.items
-        return Run(first[0] - started, total, len(board.github.requests), bool(item.values))
+        return Run(first[0], total, len(board.github.requests), bool(item.values))
 
 
 def import_seconds(python: Path, args: list[str], **kwargs) -> float:
@@ -218,10 +228,6 @@ def main() -> None:
             )
     load = os.getloadavg()[0]
 
-    def starts(runs: list[Run]) -> str:
-        values = [r.start for r in runs]
-        return f"{statistics.median(values):.2f} s ({min(values):.2f})"
-
     rows = [
         (
             "setup, cold: empty cache, from the index",
@@ -230,7 +236,11 @@ def main() -> None:
         ),
         ("setup, warm: a fresh venv from the action's cache", figures(warm), "0 s"),
         ("start: `mlops-bot --help`", figures(help_runs), "-"),
-        ("start: spawned to first request", starts(bot_runs), starts(node_runs)),
+        (
+            "start: spawned to first request",
+            figures([r.start for r in bot_runs]),
+            figures([r.start for r in node_runs]),
+        ),
         (
             "run: whole process, one `issues.labeled`, issue not on the board",
             f"{figures([r.total for r in bot_runs])}: {bot_runs[0].requests} requests, added **and Status set**",
