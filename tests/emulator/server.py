@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import rest, webhooks
+from . import git_data, rest, webhooks  # noqa: F401 (git_data registers its routes)
 from .graphql_api import Options, run_graphql
 from .objects import Urls
 from .state import Issue, State, Token, now

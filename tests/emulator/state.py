@@ -153,6 +153,11 @@ class Repo:
     deleted: set[int] = field(default_factory=set)  # numbers of deleted issues (REST answers 410 Gone)
     moved: dict[int, Issue] = field(default_factory=dict)  # number -> the issue it was transferred as (301)
     collaborators: dict[str, str] = field(default_factory=dict)  # login -> admin/write/read
+    # Git data (see git_data.py): commit parents, file modes other than 100644, branch tips, served objects.
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # commit sha -> parent shas
+    modes: dict[str, dict[str, str]] = field(default_factory=dict)  # commit sha -> path -> "120000"/"160000"
+    branches: dict[str, str] = field(default_factory=dict)  # branch name -> commit sha
+    objects: dict[str, Any] = field(default_factory=dict)  # tree/blob sha -> what git_data serves for it
     created_at: dt.datetime = field(default_factory=now)
     next_number: int = 1
     next_milestone: int = 1
@@ -398,6 +403,9 @@ class State:
             tree.update({path: text.encode() for path, text in files.items()})
             sha = hashlib.sha1(repr(sorted(tree.items())).encode() + str(self.next_id()).encode()).hexdigest()
             repo.commits[sha] = tree
+            repo.parents[sha] = (parent,) if parent else ()
+            if parent and parent in repo.modes:
+                repo.modes[sha] = {p: m for p, m in repo.modes[parent].items() if p not in files}
             return sha
 
     def project(
