@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import CheckFailed, Location, UsageError
+from bot.extras import require
 
 
 def read_text(path: str) -> str:
@@ -20,12 +21,9 @@ def read_text(path: str) -> str:
 def read_sample(path: str) -> dict[str, list[Any]]:
     """A sample's columns: `{column: values}`, from CSV (strings) or Parquet (typed)."""
     if path.endswith(".parquet"):
-        try:
-            import pyarrow.parquet as parquet
-        except ImportError:
-            raise UsageError(
-                "reading Parquet needs pyarrow: pip install 'mlops-bot[parquet]'", Location(path)
-            ) from None
+        require("parquet")
+        import pyarrow.parquet as parquet
+
         try:
             return parquet.read_table(path).to_pydict()
         except (OSError, ValueError) as exc:
