@@ -157,3 +157,16 @@ def test_a_command_that_needs_a_missing_extra_says_which_in_one_line(core_only, 
     code, out, err, _ = run_core(core_only, args, cwd=ROOT)
     assert code == 2 and out == ""
     assert err == f"error: this needs the '{extra}' extra ({missing} not installed): pip install 'mlops-bot[{extra}]'"
+
+
+def test_setting_up_and_checking_need_only_the_core(core_only, github, tmp_path):
+    github.state.repo("acme/churn")
+    github.state.project("acme", 3, status_options=("Done",))
+    env = github.env(BOT_TOKEN, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    url = f"{github.urls.web}/orgs/acme/projects/3"
+    code, out, err, _ = run_core(
+        core_only, ["init", "--board", "--dry-run", "--project-url", url], cwd=tmp_path, env=env
+    )
+    assert code == 0 and "add to 'Status': Backlog" in out, err
+    code, out, err, _ = run_core(core_only, ["doctor", "--repo", "acme/churn"], cwd=tmp_path, env=env)
+    assert code == 1 and "acme/churn:" in out.splitlines()[-1] and "error" not in err, err
