@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.comments import update_sections
+from bot.comments import bounded, update_sections
 from bot.monitor.checks import SignalResult
 from bot.records.forms import forms, render_body
 
 INCIDENT_LABEL = "ml-monitoring"
 RETRAINING_LABEL = "ml-retraining"
 COMMENT_KEY = "monitoring"
+MAX_TITLE = 256  # GitHub refuses a longer issue title
 
 
 def incident_marker(model: str, key: str) -> str:
@@ -55,7 +56,8 @@ class _OpenIssues:
         return self._index(label).get(marker)
 
     def open(self, label: str, marker: str, title: str, body: str) -> Any:
-        issue = self.repo.create_issue(title, body=f"{marker}\n{body}", labels=[label])
+        title = title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
+        issue = self.repo.create_issue(title, body=bounded(f"{marker}\n{body}"), labels=[label])
         self._index(label)[marker] = issue
         return issue
 
