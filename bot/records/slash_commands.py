@@ -61,7 +61,7 @@ def find_commands(body: str | None) -> list[Command]:
 
 def safe_code(text: str, limit: int = 60) -> str:
     """User text shown inside a code span: no backticks, no line breaks, bounded length."""
-    cleaned = re.sub(r"[`\r\n\t]", " ", text)[:limit]
+    cleaned = re.sub(r"[`\r\n\t]", " ", text[:limit])
     return f"`{cleaned}`" if cleaned.strip() else "`(empty)`"
 
 
@@ -79,7 +79,9 @@ def apply(command: Command, labels: tuple[str, ...]) -> Outcome:
         return _set_label(command, labels, prefix, label, shown)
     if command.name == "timebox":
         days = command.argument.lower().removesuffix("days").removesuffix("d").strip()
-        if not days.isdigit() or not 1 <= int(days) <= 90:
+        # ASCII digits only, and few of them: "²" is a digit to isdigit() but not to int(), and int() refuses
+        # a number of more than 4,300 digits.
+        if not (days.isascii() and days.isdigit() and len(days) <= 2) or not 1 <= int(days) <= 90:
             return Outcome(command, False, f"{shown}: give the time box as a whole number of days, 1 to 90.")
         outcome = _set_label(command, labels, "timebox", f"timebox: {int(days)}d", shown)
         # A new time box earns a new reminder.
