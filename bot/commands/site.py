@@ -9,13 +9,12 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 from bot.cli import add_format, emit
 from bot.config import load_config
 from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, ConfigError, Location
 from bot.site.generate import generate
 from bot.site.plugin import PAGES_READY
+from bot.yaml_source import parse_yaml
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -32,21 +31,15 @@ def register(parser: argparse.ArgumentParser) -> None:
 def _docs_dir(mkdocs_config: str) -> Path:
     path = Path(mkdocs_config)
     try:
-        # MkDocs configurations may carry !!python tags; only docs_dir matters here.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Lenient)
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError("MkDocs configuration not found", Location(str(path))) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", Location(str(path))) from None
-    return path.parent / (data or {}).get("docs_dir", "docs")
-
-
-class _Lenient(yaml.SafeLoader):
-    pass
-
-
-_Lenient.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-_Lenient.add_multi_constructor("!", lambda loader, suffix, node: None)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the MkDocs configuration: {exc}", Location(str(path))) from None
+    # MkDocs configurations may carry !!python tags (read as None); only docs_dir matters here.
+    data = parse_yaml(text, str(path), ConfigError, foreign_tags=True).data
+    docs_dir = data.get("docs_dir", "docs") if isinstance(data, dict) else "docs"
+    return path.parent / str(docs_dir)
 
 
 def run(args: argparse.Namespace) -> int:
