@@ -70,20 +70,24 @@ class _Bounded:
 
 
 def _refusing(construct: Callable[[Any, yaml.Node], Any], what: str) -> Callable[[Any, yaml.Node], Any]:
-    """A scalar constructor whose ValueError or OverflowError (a date that does not exist, a number
-    Python will not convert) becomes a located error, and which refuses numbers past a float."""
+    """A scalar constructor that refuses, with the node's location, what PyYAML's would crash on: a date
+    that does not exist, `!!int ""`, `!!bool maybe`, `!!timestamp soon`, a number past a float."""
 
     def checked(loader: Any, node: yaml.Node) -> Any:
-        shown = repr(node.value[:40]) + ("…" if len(node.value) > 40 else "")
-        if what == "number" and len(node.value) > MAX_NUMBER_CHARS:
+        value = node.value if isinstance(node.value, str) else ""
+        shown = repr(value[:40]) + ("…" if len(value) > 40 else "")
+        if what == "number" and len(value) > MAX_NUMBER_CHARS:
             raise _Refused(f"{shown} is a number of over {MAX_NUMBER_CHARS} characters; quote it to keep it text", node)
+        if what == "date" and not loader.timestamp_regexp.match(value):
+            raise _Refused(f"{shown} is not a date", node)
         try:
-            value = construct(loader, node)
-        except (ValueError, OverflowError) as exc:
-            raise _Refused(f"{shown} is not a real {what} ({exc})", node) from None
-        if what == "number" and _too_large(value, node.value):
+            constructed = construct(loader, node)
+        except (ValueError, OverflowError, LookupError) as exc:  # LookupError: "" or an unknown boolean
+            reason = f" ({exc})" if isinstance(exc, ValueError | OverflowError) else ""
+            raise _Refused(f"{shown} is not a real {what}{reason}", node) from None
+        if what == "number" and _too_large(constructed, value):
             raise _Refused(f"{shown} is too large for a number", node)
-        return value
+        return constructed
 
     return checked
 
@@ -97,7 +101,7 @@ def _too_large(value: Any, written: str) -> bool:
 
 def _loader_class(base: type, composes_in_python: bool, foreign_tags: bool) -> type:
     loader = type("BoundedLoader", (_Bounded, base), {"composes_in_python": composes_in_python})
-    for tag, what in (("int", "number"), ("float", "number"), ("timestamp", "date")):
+    for tag, what in (("int", "number"), ("float", "number"), ("timestamp", "date"), ("bool", "boolean")):
         method = getattr(yaml.constructor.SafeConstructor, f"construct_yaml_{tag}")
         loader.add_constructor(f"tag:yaml.org,2002:{tag}", _refusing(method, what))
     if foreign_tags:  # tags of other tools (`!!python/name:` in mkdocs.yml) read as None
