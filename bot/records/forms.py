@@ -209,7 +209,7 @@ def read_number(text: str) -> float | None:
     with adjacent `\\s*` runs to backtrack over ("1", 65,000 spaces and "x" once took 50 s)."""
     text = text.strip()
     for unit in UNITS:
-        if text[-len(unit) :].lower() == unit:
+        if text[-len(unit) :].casefold() == unit:
             text = text[: -len(unit)].rstrip()
             break
     digits = text[1:] if text[:1] in ("+", "-") else text

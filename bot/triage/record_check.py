@@ -64,7 +64,7 @@ def render_record(form: Form, record: IssueRecord, stage: str | None) -> str:
             lines += ["", f"…and {count - MAX_ROWS} more, not listed here."]
     if record.extra_sections:
         headings = list(record.extra_sections)
-        kept = ", ".join(escape_cell(_cut(h, 80)) for h in headings[:10])
+        kept = ", ".join(escape_cell(_cut(h, 80)) for h in headings[:10])  # at most 5 x 80 characters each
         more = f" and {len(headings) - 10} more" if len(headings) > 10 else ""
         lines += ["", f"Kept as written, outside the form: {kept}{more}."]
     lines += ["", "_Edit the issue to update this check; comment `/help` for commands._"]
@@ -76,4 +76,13 @@ def _cut(text: str, limit: int) -> str:
 
 
 def _cell(text: str) -> str:
-    return escape_cell(_cut(text, MAX_CELL))
+    """Text for a table cell, escaped, then cut (escaping can make it five times longer) where no `&lt;`
+    or `\\|` is split in two."""
+    escaped = escape_cell(text)
+    if len(escaped) <= MAX_CELL:
+        return escaped
+    head = escaped[: MAX_CELL - 1]
+    entity = head.rfind("&")
+    if entity >= len(head) - 5 and ";" not in head[entity:]:
+        head = head[:entity]
+    return head.removesuffix("\\") + "…"
