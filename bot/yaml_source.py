@@ -24,7 +24,7 @@ from bot.errors import BotError, ConfigError, Location
 Path = tuple[str | int, ...]
 
 MAX_YAML_CHARS = 1_048_576  # 1 MiB: a hundred times the largest registry file or configuration we expect
-MAX_NODES = 50_000  # values (scalars, lists, mappings) once every alias is expanded; real files hold < 5,000
+MAX_NODES = 20_000  # values (scalars, lists, mappings) once every alias is expanded; real files hold < 5,000
 MAX_DEPTH = 64  # lists and mappings inside each other; real files nest fewer than 10 deep
 MAX_NUMBER_CHARS = 100  # a number written longer than this is refused (10^100 is still a float)
 
@@ -53,10 +53,13 @@ class _Bounded:
         super().__init__(text)  # type: ignore[call-arg]
         self.nodes_composed = 0
         self.depth = 0
+        self.deepest = 0
 
     def descend_resolver(self, current_node: Any, current_index: Any) -> None:
         self.nodes_composed += 1
         self.depth += 1
+        if self.depth > self.deepest:
+            self.deepest = self.depth
         if self.nodes_composed > MAX_NODES:
             raise _LimitExceeded(f"more than {MAX_NODES:,} values")
         if self.depth > MAX_DEPTH and self.composes_in_python:  # libyaml stops itself at 1,000 levels
@@ -163,7 +166,7 @@ def parse_yaml(
         node = loader.get_single_node()
         if node is None:
             return YamlDocument(file, None, {})
-        _check_shape(node)
+        _check_shape(node, text, loader.deepest)
         marks: dict[Path, tuple[int, int]] = {}
         _collect_marks(node, (), marks, paths, file, error)
         data = loader.construct_document(node)
@@ -204,46 +207,59 @@ def _children(node: yaml.Node) -> list[tuple[str | int, yaml.Node]]:
     return []
 
 
-def _check_shape(root: yaml.Node) -> None:
+def _check_shape(root: yaml.Node, text: str, deepest_composed: int) -> None:
     """Refuse a recursive alias, more than MAX_NODES values once aliases are expanded, or nesting past
-    MAX_DEPTH. The composed graph shares an anchored node between its alias uses, so each node's expanded
-    size and height are computed once: the work is linear in the file, never in the expansion. Every
+    MAX_DEPTH. Without an anchor the composed nodes are a tree the composer has already counted and
+    measured; with anchors, an alias shares its anchor's node, so each node's expanded size and height
+    are computed once, bottom up: the work is linear in the file, never in the expansion. Every
     parent-child link adds at least one value to the expansion, so counting links bounds the walk too."""
-    size: dict[int, int] = {}  # id(node) -> values in it once expanded
-    height: dict[int, int] = {}  # id(node) -> levels of nesting, itself included
+    if "&" not in text and deepest_composed <= MAX_DEPTH:  # no anchor, so no alias: a tree already measured
+        return
+    size: dict[int, int] = {}  # id(collection) -> values in it once expanded
+    height: dict[int, int] = {}  # id(collection) -> levels of nesting, itself included
     on_path: set[int] = set()
     links = 0
     stack: list[tuple[yaml.Node, list[yaml.Node] | None]] = [(root, None)]
     while stack:
         node, children = stack.pop()
         ident = id(node)
-        if children is not None:  # every child is measured
+        if children is not None:  # every child collection is measured
             on_path.discard(ident)
-            size[ident] = 1 + sum(size[id(child)] for child in children)
-            height[ident] = 1 + max((height[id(child)] for child in children), default=0)
-            if size[ident] > MAX_NODES:
+            total, tallest = 1, 0
+            for child in children:
+                if type(child) is yaml.ScalarNode:
+                    total, tallest = total + 1, tallest or 1
+                else:
+                    total, tallest = total + size[id(child)], max(tallest, height[id(child)])
+            if total > MAX_NODES:
                 raise _LimitExceeded(f"more than {MAX_NODES:,} values once its aliases are expanded")
+            size[ident], height[ident] = total, tallest + 1
             continue
-        if ident in size:
+        if ident in size or type(node) is yaml.ScalarNode:
             continue
-        if isinstance(node, yaml.CollectionNode):  # a mapping's pairs are two links each: key and value
-            links += len(node.value) * (2 if isinstance(node, yaml.MappingNode) else 1)
+        children = _child_nodes(node)
+        links += len(children)
         if links > MAX_NODES:
             raise _LimitExceeded(f"more than {MAX_NODES:,} values once its aliases are expanded")
-        children = [child for _, child in _children(node)]
         on_path.add(ident)
         stack.append((node, children))
         for child in children:
-            if id(child) in on_path:
-                raise _Refused("an alias refers to a node that contains it (recursive alias)", child)
-            if id(child) not in size:
+            if type(child) is not yaml.ScalarNode and id(child) not in size:
+                if id(child) in on_path:
+                    raise _Refused("an alias refers to a node that contains it (recursive alias)", child)
                 stack.append((child, None))
-    if height[id(root)] > MAX_DEPTH:
+    if height.get(id(root), 1) > MAX_DEPTH:
         node, path = root, ()
         for level in range(1, MAX_DEPTH + 1):  # follow the deepest branch to the first level past the limit
-            part, node = next((p, c) for p, c in _children(node) if level + height[id(c)] > MAX_DEPTH)
+            part, node = next((p, c) for p, c in _children(node) if level + height.get(id(c), 1) > MAX_DEPTH)
             path = (*path, part)
         raise _Refused(f"nested more than {MAX_DEPTH} levels deep", node, f"{dotted(path[:3])}…{dotted(path[-2:])}")
+
+
+def _child_nodes(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return node.value if isinstance(node, yaml.SequenceNode) else []
 
 
 def _key_text(key_node: yaml.Node) -> str:

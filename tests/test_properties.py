@@ -32,7 +32,7 @@ from bot.records.forms import FORM_ORDER, forms, read_number, read_record, secti
 from bot.records.issue import read_issue
 from bot.records.markdown import parse, tasks
 from bot.records.registry import check_model_document
-from bot.records.slash_commands import apply, find_commands
+from bot.records.slash_commands import MAX_COMMANDS, apply, find_commands
 from bot.scaffold.workflow_rules import workflow_problems
 from bot.schemas import load_schema, schema_problems
 from bot.site.snapshot import read_snapshot
@@ -383,6 +383,20 @@ def test_any_body_is_checked_against_the_checklist(body):
     assert len(result.items) == len(DEFAULTS.checklist.required)
     assert len(result.headline()) <= 140
     assert all(task.line >= 1 for task in tasks(parse(body)))
+
+
+@PROPERTY
+@given(markdown_text)
+def test_commands_are_found_from_the_block_structure_as_from_the_full_parse(body):
+    tokens = parse(body)
+    expected = [
+        (token.map[0] if token.map else 0) + 1 + offset
+        for index, token in enumerate(tokens)
+        if token.type == "inline" and token.level == 1 and tokens[index - 1].type == "paragraph_open"
+        for offset, line in enumerate(token.content.splitlines())
+        if re.match(r"^/([A-Za-z][\w-]{0,30})(?:[ \t]+(.*))?$", line.strip())
+    ]
+    assert [command.line for command in find_commands(body)] == expected[:MAX_COMMANDS]
 
 
 @PROPERTY
