@@ -11,7 +11,6 @@ Anything past them is the caller's error type with a location, never a hang or a
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,9 +95,8 @@ def _refusing(construct: Callable[[Any, yaml.Node], Any], what: str) -> Callable
 
 
 def _too_large(value: Any, written: str) -> bool:
-    """An int past the largest float, or a float that overflowed to infinity (`.inf` itself is fine)."""
-    if isinstance(value, int):
-        return abs(value) > sys.float_info.max
+    """A float that overflowed to infinity (`.inf` itself is fine). An integer of at most MAX_NUMBER_CHARS
+    characters is always within a float's range (16^98 is about 10^118)."""
     return isinstance(value, float) and math.isinf(value) and "inf" not in written.lower()
 
 

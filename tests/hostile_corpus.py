@@ -92,7 +92,7 @@ def experiment_body(field_label: str, text: str) -> str:
 
 def markdown_bodies() -> dict[str, str]:
     return {
-        "a number field: 1, 65,000 spaces, x": experiment_body("Baseline delta", "1" + " " * 65_000 + "x"),
+        "a number field: 1, 65,000 spaces, x": experiment_body("Comparison to baseline (%)", "1" + " " * 65_000 + "x"),
         "a hypothesis of 'If ' and 13,000 'then '": "### Hypothesis\n\n" + fill("If " + "then " * 13_000),
         "the same heading 5,000 times": fill("### Hypothesis\n\nx\n\n"),
         "5,000 headings no form knows": "".join(f"### Note {n}\n\nx\n\n" for n in range(5_000))[:BODY],

@@ -10,6 +10,7 @@ from bot.events import ActionsEvent
 from bot.github.client import Clients
 from bot.records.forms import Form, IssueRecord
 from bot.records.issue import read_issue
+from bot.records.slash_commands import safe_code
 from bot.summary import escape_cell
 from bot.triage.common import RECORD_KEY, event_issue, event_labels
 
@@ -64,15 +65,11 @@ def render_record(form: Form, record: IssueRecord, stage: str | None) -> str:
             lines += ["", f"…and {count - MAX_ROWS} more, not listed here."]
     if record.extra_sections:
         headings = list(record.extra_sections)
-        kept = ", ".join(escape_cell(_cut(h, 80)) for h in headings[:10])  # at most 5 x 80 characters each
+        kept = ", ".join(safe_code(h, 80) for h in headings[:10])  # in code: an @mention there pings no one
         more = f" and {len(headings) - 10} more" if len(headings) > 10 else ""
         lines += ["", f"Kept as written, outside the form: {kept}{more}."]
     lines += ["", "_Edit the issue to update this check; comment `/help` for commands._"]
     return "\n".join(lines)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cell(text: str) -> str:
