@@ -89,7 +89,7 @@ def read_report(text: str, file: str) -> list[Window]:
         for key, raw in row.items():
             if key == "timestamp":
                 continue
-            number = _number(raw, where(key))
+            number = _number(raw, where, key)
             if number is None:  # no value in this window: reported if the column is monitored
                 absent.append(key)
             else:
@@ -183,18 +183,20 @@ def _moment(stamp: Any, where: Location) -> dt.datetime:
         raise CheckFailed(f"timestamp {stamp[:40]!r} is not ISO 8601", where) from None
 
 
-def _number(raw: Any, where: Location) -> float | None:
+def _number(raw: Any, where: Where, key: str) -> float | None:
     """A finite float, or None for an empty cell or a JSON null (a value the window does not have)."""
+    if isinstance(raw, float) and math.isfinite(raw):  # JSON numbers (integers are read as floats)
+        return raw
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        raise CheckFailed(f"{_shown(raw)} is not a number", where)
+        raise CheckFailed(f"{_shown(raw)} is not a number", where(key))
     try:
         number = float(raw)
     except (ValueError, OverflowError):
-        raise CheckFailed(f"{_shown(raw)} is not a number", where) from None
+        raise CheckFailed(f"{_shown(raw)} is not a number", where(key)) from None
     if not math.isfinite(number):
-        raise CheckFailed(f"{_shown(raw)} is not a finite number", where)
+        raise CheckFailed(f"{_shown(raw)} is not a finite number", where(key))
     return number
 
 
