@@ -86,7 +86,7 @@ def _refusing(construct: Callable[[Any, yaml.Node], Any], what: str) -> Callable
             constructed = construct(loader, node)
         except (ValueError, OverflowError, LookupError) as exc:  # LookupError: "" or an unknown boolean
             reason = f" ({exc})" if isinstance(exc, ValueError | OverflowError) else ""
-            raise _Refused(f"{shown} is not a real {what}{reason}", node) from None
+            raise _Refused(f"{shown} is not a valid {what}{reason}", node) from None
         if what == "number" and _too_large(constructed, value):
             raise _Refused(f"{shown} is too large for a number", node)
         return constructed

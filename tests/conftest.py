@@ -1,28 +1,13 @@
-"""Fixtures: a fresh GitHub emulator per test, and the CLI run as a real subprocess."""
+"""Fixtures: a fresh GitHub emulator per test, with the bot's and Actions' tokens."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-from typing import Any
 
 import pytest
-from jsonschema import Draft7Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
 
 from tests.emulator import GitHubEmulator
-from tests.emulator.objects import shared_github_dir
-
-ROOT = Path(__file__).resolve().parents[1]
-BOT_TOKEN = "ghp_mlopsbot_test_token"  # a classic PAT with repo and project scopes
-ACTIONS_TOKEN = "ghs_actions_installation_token"  # what GITHUB_TOKEN is: no Projects (v2) access
+from tests.helpers import ACTIONS_TOKEN, BOT_TOKEN
 
 
 @pytest.fixture
@@ -31,60 +16,3 @@ def github() -> Iterator[GitHubEmulator]:
         emulator.state.add_token(BOT_TOKEN, "mlops-bot")
         emulator.state.add_token(ACTIONS_TOKEN, "github-actions[bot]", kind="actions")
         yield emulator
-
-
-@dataclass
-class CliResult:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-def run_cli(
-    args: list[str],
-    *,
-    env: dict[str, str] | None = None,
-    cwd: Path | str | None = None,
-    stdin: str | None = None,
-    timeout: float = 120,
-) -> CliResult:
-    """Run `python -m bot ARGS` as users do, with only the given environment on top of a clean one."""
-    base = {key: value for key, value in os.environ.items() if not key.startswith(("GITHUB_", "MLOPS_", "RUNNER_"))}
-    base["PYTHONPATH"] = str(ROOT)
-    completed = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        capture_output=True,
-        text=True,
-        env={**base, **(env or {})},
-        cwd=cwd,
-        input=stdin,
-        timeout=timeout,
-    )
-    return CliResult(completed.returncode, completed.stdout, completed.stderr)
-
-
-@cache
-def webhook_registry() -> Registry:
-    root = shared_github_dir() / "webhooks" / "schemas"
-    resources = []
-    for path in root.rglob("*.schema.json"):
-        contents = json.loads(path.read_text())
-        resources.append(
-            (path.relative_to(root).as_posix(), Resource.from_contents(contents, default_specification=DRAFT7))
-        )
-    return Registry().with_resources(resources)
-
-
-def webhook_validator(schema_path: str) -> Draft7Validator:
-    """A validator for `webhooks/schemas/<schema_path>` (e.g. "issues/opened.schema.json")."""
-    root = shared_github_dir() / "webhooks" / "schemas"
-    schema = json.loads((root / schema_path).read_text())
-    return Draft7Validator(schema, registry=webhook_registry())
-
-
-def assert_valid(validator: Draft7Validator, instance: Any) -> None:
-    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
-    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors[:5])

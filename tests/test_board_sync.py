@@ -4,38 +4,30 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from github import Auth, Github
 
 from bot.config import DEFAULTS
-from tests.conftest import ACTIONS_TOKEN, BOT_TOKEN, CliResult, run_cli
 from tests.emulator import Fault, GitHubEmulator
 from tests.emulator import objects as gh_objects
 from tests.emulator.objects import example
 from tests.emulator.state import Issue, Project
+from tests.helpers import ACTIONS_TOKEN, BOT_TOKEN, CliResult, EventRunner, run_cli
 
 COLUMNS = tuple(DEFAULTS["columns"])
 HUMAN_TOKEN = "ghp_jo_human"
 
 
 @dataclass
-class Board:
-    github: GitHubEmulator
+class Board(EventRunner):
     project: Project
-    workdir: Path
 
     def configure(self, text: str = "", sync: str = "mutation_pause_seconds: 0") -> None:
-        (self.workdir / ".github").mkdir(exist_ok=True)
         url = f"{self.github.urls.web}/orgs/acme/projects/3"
-        (self.workdir / ".github" / "mlops.yml").write_text(
-            f"project_url: {url}\nrepositories: [acme/churn, acme/recsys]\nsync: {{{sync}}}\n" + text
-        )
+        self.write_config(f"project_url: {url}\nrepositories: [acme/churn, acme/recsys]\nsync: {{{sync}}}\n" + text)
 
     def human(self) -> Github:
         return Github(auth=Auth.Token(HUMAN_TOKEN), base_url=self.github.api_url, retry=None)
@@ -48,14 +40,7 @@ class Board:
         env: dict[str, str] | None = None,
     ) -> tuple[CliResult, int]:
         """Run the CLI; returns its result and how many requests reached GitHub."""
-        variables = self.github.env(token, GITHUB_REPOSITORY="acme/churn", **(env or {}))
-        if event is not None:
-            path = self.workdir / f"event-{uuid.uuid4().hex}.json"
-            path.write_text(json.dumps(event[1]))
-            variables.update(GITHUB_EVENT_NAME=event[0], GITHUB_EVENT_PATH=str(path))
-        before = len(self.github.requests)
-        result = run_cli(["sync", *args], env=variables, cwd=self.workdir)
-        return result, len(self.github.requests) - before
+        return self.run(["sync", *args], event, token=token, env={"GITHUB_REPOSITORY": "acme/churn", **(env or {})})
 
     def items(self, issue: Issue):
         return [i for i in self.project.items if i.content is issue]
@@ -75,7 +60,7 @@ def board(github, tmp_path) -> Board:
     github.state.repo("acme/churn")
     github.state.repo("acme/recsys")
     project = github.state.project("acme", 3, title="ML lifecycle", status_options=COLUMNS)
-    result = Board(github, project, tmp_path)
+    result = Board(github, tmp_path, project)
     result.configure()
     return result
 

@@ -7,7 +7,7 @@ import pytest
 from bot.config import DEFAULTS, ProjectRef, config_from_document, load_config
 from bot.errors import ConfigError
 from bot.yaml_source import parse_yaml
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 
 def config(text: str, **kwargs):

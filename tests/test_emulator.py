@@ -6,8 +6,8 @@ import pytest
 import requests
 from github import Auth, Github
 
-from tests.conftest import ACTIONS_TOKEN, BOT_TOKEN, assert_valid, webhook_validator
 from tests.emulator import GitHubEmulator, objects, webhooks
+from tests.helpers import ACTIONS_TOKEN, BOT_TOKEN, assert_valid, webhook_validator
 
 
 def gh_client(github: GitHubEmulator, token: str = BOT_TOKEN) -> Github:

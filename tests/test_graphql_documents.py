@@ -7,7 +7,8 @@ import itertools
 import pytest
 from graphql import parse, validate
 
-from bot.board.projects import MUTATIONS, batch_document
+from bot.board.actions import ActionKind
+from bot.board.projects import batch_document
 from bot.github.queries import all_documents, operation_name
 from tests.emulator.graphql_api import github_schema
 
@@ -26,8 +27,8 @@ def test_stored_document_is_valid_against_githubs_schema(name):
 
 @pytest.mark.parametrize(
     "kinds",
-    [[kind] for kind in MUTATIONS]
-    + [list(MUTATIONS) * 20]
+    [[kind] for kind in ActionKind]
+    + [list(ActionKind) * 20]
     + [list(p) for p in itertools.permutations(["unarchive", "set_status", "archive"])],
 )
 def test_generated_batch_mutations_are_valid(kinds):

@@ -20,9 +20,9 @@ from bot.monitor.checks import read_report
 from bot.monitor.drift import feature_drift
 from bot.records.forms import forms, read_record, render_body
 from bot.yaml_source import MAX_DEPTH, MAX_NODES, parse_yaml
-from tests.conftest import BOT_TOKEN, run_cli
 from tests.emulator import objects as gh_objects
 from tests.emulator.objects import example
+from tests.helpers import EventRunner, run_cli
 from tests.hostile_corpus import billion_laughs, cases, fill, markdown_bodies, report_inputs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,13 +44,13 @@ def test_every_hostile_input_is_read_or_refused_with_the_bots_own_error(case):
         (billion_laughs(), "f.yml", f"more than {MAX_NODES:,} values once its aliases are expanded (the limit)"),
         ("model_name: &a [*a]\n", "f.yml:1:13", "recursive alias"),
         ("a: " + "[" * 100 + "]" * 100, "f.yml:1:67: a[0][0]…[0][0]", f"nested more than {MAX_DEPTH} levels deep"),
-        ("created: 2026-02-30\n", "f.yml:1:10: created", "'2026-02-30' is not a real date (day is out of range"),
-        ("when: 2026-01-01 25:00:00\n", "f.yml:1:7: when", "not a real date (hour must be in 0..23)"),
+        ("created: 2026-02-30\n", "f.yml:1:10: created", "'2026-02-30' is not a valid date (day is out of range"),
+        ("when: 2026-01-01 25:00:00\n", "f.yml:1:7: when", "not a valid date (hour must be in 0..23)"),
         ("version: " + "9" * 10_000, "f.yml:1:10: version", "a number of over 100 characters; quote it"),
         ("metrics:\n  auc: 1.0e+999999\n", "f.yml:2:8: metrics.auc", "too large for a number"),
         ("n: -1.5e+400", "f.yml:1:4: n", "'-1.5e+400' is too large for a number"),
-        ("a: !!int ''\n", "f.yml:1:4: a", "'' is not a real number"),
-        ("a: !!bool maybe\n", "f.yml:1:4: a", "'maybe' is not a real boolean"),
+        ("a: !!int ''\n", "f.yml:1:4: a", "'' is not a valid number"),
+        ("a: !!bool maybe\n", "f.yml:1:4: a", "'maybe' is not a valid boolean"),
         ("a: 1\nb: \x00\n", "f.yml:2:4", "character 0x0000 is not allowed"),
         ("a: \ud800\n", "f.yml", "not valid Unicode text (character 4)"),
         ("a: " + "x" * 1_048_576, "f.yml", "the file has 1,048,579 characters; the limit is 1,048,576"),
@@ -140,17 +140,13 @@ def test_a_comment_longer_than_github_takes_is_cut_with_a_note_and_its_fence_clo
 
 def test_a_body_that_made_a_comment_github_refused_now_gets_one(github, tmp_path):
     repo = github.state.repo("acme/ml")
-    (tmp_path / ".github").mkdir()
-    (tmp_path / ".github" / "mlops.yml").write_text("repositories: [acme/ml]\n")
+    runner = EventRunner(github, tmp_path)
+    runner.write_config("repositories: [acme/ml]\n")
     body = fill("### Hypothesis\n\nx\n\n### Weird heading " + "|" * 60 + "\n\ny\n\n")
     issue = github.state.issue(repo, "Experiment", body=body, labels=("ml-experiment",))
     payload = json.loads(json.dumps(example("issues", "opened")))
     payload.update(issue=gh_objects.issue_json(issue, github.urls), repository=gh_objects.repo_json(repo, github.urls))
-    event = tmp_path / "event.json"
-    event.write_text(json.dumps(payload))
-    result = run_cli(
-        ["triage"], cwd=tmp_path, env=github.env(BOT_TOKEN, GITHUB_EVENT_NAME="issues", GITHUB_EVENT_PATH=str(event))
-    )
+    result, _ = runner.run(["triage"], ("issues", payload))
     assert result.code == 0, result.stderr
     (comment,) = [c for c in issue.comments if c.user.login == "mlops-bot"]
     assert len(comment.body) <= MAX_BODY and "more); the first one counts" in comment.body
@@ -158,15 +154,15 @@ def test_a_body_that_made_a_comment_github_refused_now_gets_one(github, tmp_path
 
 def test_an_impossible_time_box_never_stops_the_reminders(github, tmp_path):
     repo = github.state.repo("acme/ml")
-    (tmp_path / ".github").mkdir()
-    (tmp_path / ".github" / "mlops.yml").write_text("repositories: [acme/ml]\n")
+    runner = EventRunner(github, tmp_path)
+    runner.write_config("repositories: [acme/ml]\n")
     old = dt.datetime.now(dt.UTC) - dt.timedelta(days=9)
     github.state.issue(repo, "Spike: huge", labels=("type-mlops", "timebox: 99999999999d"), created_at=old)
     huge_body = render_body(forms()["research-spike"], {"question": "?", "timebox": "9" * 5_000, "success": "."})
     github.state.issue(repo, "Spike: huge body", labels=("type-mlops",), created_at=old, body=huge_body)
     fine_body = render_body(forms()["research-spike"], {"question": "?", "timebox": "5", "success": "."})
     fine = github.state.issue(repo, "Spike: due", labels=("type-mlops",), created_at=old, body=fine_body)
-    result = run_cli(["triage", "--reminders"], cwd=tmp_path, env=github.env(BOT_TOKEN))
+    result, _ = runner.run(["triage", "--reminders"])
     assert result.code == 0, result.stderr
     assert result.stdout.strip() == f"reminded acme/ml#{fine.number}"
 
@@ -231,7 +227,7 @@ def test_validate_names_each_hostile_registry_file_and_reads_the_others(tmp_path
     assert result.code == 1 and "Traceback" not in result.stderr + result.stdout
     out = result.stdout
     assert "registry/bomb/1.yml: the file holds more than 20,000 values" in out
-    assert "registry/dates/1.yml:1:10: created: '2026-02-30' is not a real date" in out
+    assert "registry/dates/1.yml:1:10: created: '2026-02-30' is not a valid date" in out
     assert "registry/deep/1.yml:1:67: a[0][0]…[0][0]: nested more than 64 levels deep" in out
     assert "registry: 1 valid version(s)" in out
 

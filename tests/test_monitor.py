@@ -16,7 +16,7 @@ from bot.errors import CheckFailed
 from bot.monitor.checks import check_windows, read_report
 from bot.monitor.drift import categorical_psi, feature_drift, numeric_psi, psi_from_shares
 from bot.yaml_source import parse_yaml
-from tests.conftest import BOT_TOKEN, run_cli
+from tests.helpers import BOT_TOKEN, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MONITORING = config_from_document(parse_yaml("", "defaults")).monitoring

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import yaml
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import yaml_source
@@ -27,7 +27,7 @@ from bot.monitor.checks import check_windows, read_report
 from bot.monitor.drift import feature_drift
 from bot.monitor.samples import read_sample
 from bot.records.checklist import evaluate
-from bot.records.codeowners import matches, owners_of
+from bot.records.codeowners import owners_of
 from bot.records.forms import FORM_ORDER, forms, read_number, read_record, sections
 from bot.records.issue import read_issue
 from bot.records.markdown import parse, tasks
@@ -437,41 +437,11 @@ def test_the_hypothesis_pattern_accepts_what_the_old_one_did(text):
 
 
 # ---- CODEOWNERS --------------------------------------------------------------------------------------------
-def old_codeowners_pattern(rule: str) -> re.Pattern[str]:
-    """How a rule was matched before: a regular expression (right, but it could backtrack for hours)."""
-    anchored = rule.startswith("/")
-    rule = rule.strip("/") if not rule.endswith("/") else rule.strip("/") + "/**"
-    parts, index = [], 0
-    while index < len(rule):
-        if rule.startswith("**", index):
-            parts.append(".*")
-            index += 2
-        else:
-            parts.append({"*": "[^/]*", "?": "[^/]"}.get(rule[index], re.escape(rule[index])))
-            index += 1
-    prefix = "^" if anchored or "/" in rule.rstrip("/*") else "^(?:.*/)?"
-    return re.compile(f"{prefix}{''.join(parts)}(?:/.*)?\\Z", re.DOTALL)
-
-
-codeowners_rules = shaped(["*", "**", "?", "/", "a", "b", ".yml", "\\", "[", "."], "*?/ab.", max_size=8)
 paths = shaped(["a", "/", ".", "b", "registry/", ".yml", "\n", "*"], "ab/.", max_size=12)
 
 
 @PROPERTY
-@given(codeowners_rules, paths)
-@example("b", "x/b")
-@example("*.yml", "registry/churn/1.0.0.yml")
-@example("/registry/", "registry/churn/1.0.0.yml")
-@example("docs/", "a/docs/x")
-@example("a/b", "x/a/b")
-@example("**/production/**", "registry/production/m.yml")
-@example("registry/*/1.*", "registry/churn/1.0.0.yml")
-def test_codeowners_rules_match_as_the_old_regular_expressions_did(rule, path):
-    assert matches(rule, path) == bool(old_codeowners_pattern(rule).match(path))
-
-
-@PROPERTY
-@given(shaped(["\n", "# c", " @owner", " @org/team", " ", "*", "/"], "*?/a. @\n"), paths)
+@given(shaped(["\n", "# c", " @owner", " @org/team", " ", "*", "**", "?", "/", "!", "[", "\\"], "*?/a. @\n"), paths)
 def test_owners_of_any_path_under_any_codeowners(codeowners, path):
     assert all(not owner.startswith("@") for owner in owners_of(path, codeowners))
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import DEFAULTS
 from bot.records.registry import read_registry, transition_problem
-from tests.conftest import run_cli
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
+from bot.board.actions import KINDS, ActionKind
 from bot.config import BoardConfig, Config
 from bot.errors import ConfigError
 from bot.records.forms import STAGES
+
+IssueStateName = Literal["OPEN", "CLOSED"]  # as GraphQL spells an issue's state
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,7 @@ class IssueState:
     node_id: str
     repository: str  # owner/name
     number: int
-    state: str  # OPEN or CLOSED
+    state: IssueStateName
     labels: tuple[str, ...]
     stage: str | None = None  # an experiment's lifecycle stage, when the board has a stage field
 
@@ -57,21 +61,14 @@ class BoardFields:
 
 @dataclass(frozen=True)
 class Action:
-    kind: str  # add, set_status, unarchive, archive, delete
+    kind: ActionKind
     issue: IssueState
     item_id: str | None  # None until an added item has its id
-    column: str | None
+    column: str | None  # the column (or, for SET_STAGE, the stage) it puts the item in
     reason: str
 
     def describe(self) -> str:
-        verb = {
-            "add": "add to",
-            "set_status": "move to",
-            "set_stage": "set stage",
-            "unarchive": "unarchive into",
-            "archive": "archive",
-            "delete": "delete",
-        }[self.kind]
+        verb = KINDS[self.kind].verb
         return f"{self.issue.ref}: {verb}{' ' + self.column if self.column else ''} ({self.reason})"
 
 
@@ -105,23 +102,24 @@ def plan_issue(
             return []
         if viewer is not None and item.creator != viewer:
             return []  # the bot only retires items it added itself
-        kind = "delete" if board.unlabeled_items == "delete" else "archive"
+        kind = ActionKind.DELETE if board.unlabeled_items == "delete" else ActionKind.ARCHIVE
         return [Action(kind, issue, item.item_id, None, "lost every mapped label")]
     option_id = fields.options[placement.column]
     if item is None:
         actions = [
-            Action("add", issue, None, placement.column, placement.reason),
-            Action("set_status", issue, None, placement.column, placement.reason),
+            Action(ActionKind.ADD, issue, None, placement.column, placement.reason),
+            Action(ActionKind.SET_STATUS, issue, None, placement.column, placement.reason),
         ]
     else:
         actions = []
         if item.archived:
-            actions.append(Action("unarchive", issue, item.item_id, placement.column, placement.reason))
+            actions.append(Action(ActionKind.UNARCHIVE, issue, item.item_id, placement.column, placement.reason))
         if item.option_id != option_id:
-            actions.append(Action("set_status", issue, item.item_id, placement.column, placement.reason))
+            actions.append(Action(ActionKind.SET_STATUS, issue, item.item_id, placement.column, placement.reason))
     stage_option = fields.stage_options.get(issue.stage or "") if fields.stage_field_id else None
     if stage_option and (item is None or item.stage_option_id != stage_option):
-        actions.append(Action("set_stage", issue, item.item_id if item else None, issue.stage, "experiment lifecycle"))
+        stage_item = item.item_id if item else None
+        actions.append(Action(ActionKind.SET_STAGE, issue, stage_item, issue.stage, "experiment lifecycle"))
     return actions
 
 

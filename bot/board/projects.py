@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.board.actions import KINDS, ActionKind
 from bot.board.plan import Action, BoardFields, IssueState, ItemState
 from bot.config import ProjectRef
 from bot.errors import GitHubError
@@ -19,44 +20,13 @@ from bot.github.queries import load
 from bot.records.issue import experiment_stage_of
 
 
-@dataclass(frozen=True)
-class MutationKind:
-    field: str
-    input_type: str
-    selection: str
-
-
-MUTATIONS = {
-    "add": MutationKind(
-        "addProjectV2ItemById", "AddProjectV2ItemByIdInput", "item { id isArchived content { ... on Issue { id } } }"
-    ),
-    "set_status": MutationKind(
-        "updateProjectV2ItemFieldValue", "UpdateProjectV2ItemFieldValueInput", "projectV2Item { id }"
-    ),
-    "set_stage": MutationKind(
-        "updateProjectV2ItemFieldValue", "UpdateProjectV2ItemFieldValueInput", "projectV2Item { id }"
-    ),
-    "archive": MutationKind("archiveProjectV2Item", "ArchiveProjectV2ItemInput", "item { id }"),
-    "unarchive": MutationKind("unarchiveProjectV2Item", "UnarchiveProjectV2ItemInput", "item { id }"),
-    "delete": MutationKind("deleteProjectV2Item", "DeleteProjectV2ItemInput", "deletedItemId"),
-}
-_OPERATION_NAMES = {
-    "add": "AddItems",
-    "set_status": "SetItemStatus",
-    "set_stage": "SetItemStage",
-    "archive": "ArchiveItems",
-    "unarchive": "UnarchiveItems",
-    "delete": "DeleteItems",
-}
-
-
-def batch_document(kinds: list[str]) -> str:
+def batch_document(kinds: list[ActionKind]) -> str:
     """One mutation document with an alias per action: `m0: addProjectV2ItemById(input: $i0) {...}`."""
-    names = {_OPERATION_NAMES[k] for k in kinds}
+    names = {KINDS[k].operation for k in kinds}
     operation = names.pop() if len(names) == 1 else "UpdateItems"
-    variables = ", ".join(f"$i{n}: {MUTATIONS[k].input_type}!" for n, k in enumerate(kinds))
+    variables = ", ".join(f"$i{n}: {KINDS[k].input_type}!" for n, k in enumerate(kinds))
     fields = "\n".join(
-        f"  m{n}: {MUTATIONS[k].field}(input: $i{n}) {{ {MUTATIONS[k].selection} }}" for n, k in enumerate(kinds)
+        f"  m{n}: {KINDS[k].mutation}(input: $i{n}) {{ {KINDS[k].selection} }}" for n, k in enumerate(kinds)
     )
     return f"mutation {operation}({variables}) {{\n{fields}\n}}\n"
 
@@ -250,7 +220,7 @@ class ProjectsClient:
         """Apply a plan; returns the actions as applied (adds first, so later steps know item ids)."""
         applied: list[Action] = []
         added: dict[str, tuple[str, bool]] = {}  # content id -> (item id, archived)
-        adds = [a for a in actions if a.kind == "add"]
+        adds = [a for a in actions if a.kind == ActionKind.ADD]
         conflicts: list[Action] = []
         for batch in _chunks(adds, self.batch_size):
             results, errors = self._mutate(batch, fields)
@@ -269,13 +239,13 @@ class ProjectsClient:
 
         rest: list[Action] = []
         for action in actions:
-            if action.kind == "add":
+            if action.kind == ActionKind.ADD:
                 continue
             item_id = action.item_id
             if item_id is None:
                 item_id, archived = added[action.issue.node_id]
                 if archived:  # GitHub hands back an archived item as it is
-                    rest.append(Action("unarchive", action.issue, item_id, action.column, action.reason))
+                    rest.append(Action(ActionKind.UNARCHIVE, action.issue, item_id, action.column, action.reason))
             rest.append(replace(action, item_id=item_id))
         for batch in _chunks(rest, self.batch_size):
             _, errors = self._mutate(batch, fields)
@@ -318,13 +288,13 @@ class ProjectsClient:
 
 
 def _mutation_input(action: Action, fields: BoardFields) -> dict[str, Any]:
-    if action.kind == "add":
+    if action.kind == ActionKind.ADD:
         return {"projectId": fields.project_id, "contentId": action.issue.node_id}
     target = {"projectId": fields.project_id, "itemId": action.item_id}
-    if action.kind in ("set_status", "set_stage"):
+    if action.kind in (ActionKind.SET_STATUS, ActionKind.SET_STAGE):
         field_id, options = (
             (fields.status_field_id, fields.options)
-            if action.kind == "set_status"
+            if action.kind == ActionKind.SET_STATUS
             else (fields.stage_field_id, fields.stage_options)
         )
         return {**target, "fieldId": field_id, "value": {"singleSelectOptionId": options[action.column or ""]}}

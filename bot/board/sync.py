@@ -7,8 +7,9 @@ and set a field in one call). Events for issues with no mapped label cost nothin
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from bot.board.actions import ActionKind
 from bot.board.plan import (
     Action,
     BoardFields,
@@ -32,7 +33,7 @@ WIP_COMMENT_KEY = "wip-limit"
 
 @dataclass
 class SyncReport:
-    mode: str  # "event" or "all"
+    mode: Literal["event", "all"]  # one event's issue, or a reconcile of every issue
     dry_run: bool
     board: str | None = None
     actions: list[Action] = field(default_factory=list)
@@ -114,7 +115,7 @@ def sync_event(event: ActionsEvent, config: Config, clients: Clients, *, dry_run
     moved_into = {
         a.column
         for a in report.actions
-        if a.kind == "set_status" and config.board.wip_limit(a.column or "") is not None
+        if a.kind == ActionKind.SET_STATUS and config.board.wip_limit(a.column or "") is not None
     }
     if moved_into:
         report.wip = [
@@ -174,16 +175,16 @@ def _projected_overflows(
     projected = dict(live)
     for action in actions:
         key = action.item_id or f"new:{action.issue.node_id}"
-        if action.kind in ("archive", "delete"):
+        if action.kind in (ActionKind.ARCHIVE, ActionKind.DELETE):
             projected.pop(key, None)
-        elif action.kind in ("set_status", "unarchive") and action.column in fields.options:
+        elif action.kind in (ActionKind.SET_STATUS, ActionKind.UNARCHIVE) and action.column in fields.options:
             projected[key] = fields.options[action.column or ""]
     return wip_overflows(projected.values(), fields, config.board)
 
 
 def _comment_on_overflows(report: SyncReport, clients: Clients) -> None:
     over = {w.column: w for w in report.wip}
-    movers = [a for a in report.actions if a.kind == "set_status" and a.column in over]
+    movers = [a for a in report.actions if a.kind == ActionKind.SET_STATUS and a.column in over]
     if not movers:
         return
     identity = clients.rest.viewer_login()

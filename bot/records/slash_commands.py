@@ -29,6 +29,8 @@ _CHOICES = {
     "rollout": ("rollout", ("5", "25", "50", "100")),
 }
 
+KNOWN = frozenset({*_CHOICES, "timebox", "help"})
+
 
 @dataclass(frozen=True)
 class Command:
