@@ -30,11 +30,13 @@ from bot.records.checklist import evaluate
 from bot.records.codeowners import owners_of
 from bot.records.forms import FORM_ORDER, forms, read_number, read_record, sections
 from bot.records.issue import read_issue
+from bot.records.links import named_models
 from bot.records.markdown import parse, tasks
 from bot.records.registry import check_model_document
 from bot.records.slash_commands import MAX_COMMANDS, apply, find_commands
 from bot.scaffold.workflow_rules import workflow_problems
 from bot.schemas import load_schema, schema_problems
+from bot.site.lineage import commit_sha, pull_number
 from bot.site.snapshot import read_snapshot
 from bot.triage.record_check import render_record
 from bot.yaml_source import MAX_DEPTH, MAX_NODES, parse_yaml
@@ -434,6 +436,18 @@ def test_numbers_read_as_the_old_pattern_read_them(text):
 def test_the_hypothesis_pattern_accepts_what_the_old_one_did(text):
     pattern = load_schema("experiment")["properties"]["hypothesis"]["pattern"]
     assert bool(re.search(pattern, text)) == bool(re.search(OLD_HYPOTHESIS, text))
+
+
+# ---- what issues and registry files say they link to ----------------------------------------------------------
+@PROPERTY
+@given(markdown_text, markdown_text)
+def test_any_title_or_model_field_names_only_known_models(title, model_field):
+    known = frozenset({"churn-classifier", "fraud-detector"})
+    for issue in ({"title": title}, {"title": title, "record": {"fields": {"model": model_field}}}):
+        named = named_models(issue, known)
+        assert named.models <= known or "model" in issue.get("record", {}).get("fields", {})
+    assert pull_number(title) is None or pull_number(title) >= 1
+    assert commit_sha(title) is None or len(commit_sha(title)) >= 7
 
 
 # ---- CODEOWNERS --------------------------------------------------------------------------------------------
