@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import CheckFailed, Location, UsageError
+from bot.extras import require
 from bot.monitor.checks import column_name
 
 
@@ -51,11 +52,10 @@ def _read_csv(path: str) -> dict[str, list[Any]]:
 
 
 def _read_parquet(path: str) -> dict[str, list[Any]]:
-    try:
-        import pyarrow
-        import pyarrow.parquet as parquet
-    except ImportError:
-        raise UsageError("reading Parquet needs pyarrow: pip install 'mlops-bot[parquet]'", Location(path)) from None
+    require("parquet")
+    import pyarrow
+    import pyarrow.parquet as parquet
+
     try:
         return parquet.read_table(path).to_pydict()
     except (OSError, ValueError, pyarrow.ArrowException) as exc:  # ArrowException: every error pyarrow raises

@@ -321,6 +321,7 @@ class Views:
             )
             if issue.milestone
             else None,
+            "assignees": lambda info, **args: self.connection("assignees", issue.assignees, self.user, args),
             "labels": lambda info, **args: self.connection(
                 "labels",
                 issue.labels,

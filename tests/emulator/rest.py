@@ -237,6 +237,7 @@ def create_issue(state: State, request: Request, params: dict[str, str]) -> Resp
     issue = state.issue(
         repo, body["title"], body=body.get("body"), labels=tuple(body.get("labels") or ()), user=token.user.login
     )
+    issue.assignees = [state.user(login) for login in body.get("assignees") or []][:10]
     return Response(201, objects.issue_json(issue, request.urls))
 
 
@@ -263,6 +264,8 @@ def update_issue(state: State, request: Request, params: dict[str, str]) -> Resp
         issue.state_reason = body.get("state_reason") or ("completed" if issue.state == "closed" else "reopened")
     if "milestone" in body:
         issue.milestone = repo.milestones.get(body["milestone"]) if body["milestone"] else None
+    if "assignees" in body:  # GitHub keeps at most ten
+        issue.assignees = [state.user(login) for login in body["assignees"] or []][:10]
     issue.touch()
     return Response(200, objects.issue_json(issue, request.urls))
 

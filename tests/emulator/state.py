@@ -87,6 +87,7 @@ class Issue:
     closed_at: dt.datetime | None = None
     comments: list[Comment] = field(default_factory=list)
     pull: PullRequest | None = None  # set when this issue is a pull request
+    assignees: list[User] = field(default_factory=list)
 
     def touch(self) -> None:
         self.updated_at = now()
