@@ -66,5 +66,6 @@ def _message(error: ValidationError) -> str:
     unknown = _unknown_keys(error)
     if unknown:
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
-        return f"unknown key {', '.join(map(repr, unknown))} (expected one of: {allowed})"
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""  # a file may hold thousands
+        return f"unknown key {', '.join(repr(key[:80]) for key in unknown[:5])}{more} (expected one of: {allowed})"
     return error.message

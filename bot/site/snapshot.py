@@ -128,6 +128,8 @@ def read_snapshot(path: str | Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise CheckFailed(f"not a snapshot: {exc}", Location(str(path))) from None
+    except RecursionError:  # JSON nested thousands deep
+        raise CheckFailed("not a snapshot: nested too deeply", Location(str(path))) from None
     if (
         isinstance(data, dict)
         and isinstance(data.get("issues"), list)

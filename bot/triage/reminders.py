@@ -49,9 +49,10 @@ def remind(config: Config, clients: Clients, today: dt.datetime | None = None) -
 
 
 def timebox_days(labels: list[str], body: str | None, spike: Form) -> int | None:
+    """The spike's time box in days (1 to 90: anything else is no time box, never an overflowing date)."""
     for label in labels:
         days = label.removeprefix("timebox: ").removesuffix("d")
         if label.startswith("timebox: ") and label.endswith("d") and days.isascii() and days.isdigit():
-            return int(days)
+            return int(days) if len(days) <= 2 and 1 <= int(days) <= 90 else None
     value = read_record(body, spike).fields.get("timebox")
-    return value if isinstance(value, int) else None
+    return value if isinstance(value, int) and 1 <= value <= 90 else None

@@ -232,6 +232,8 @@ def create_issue(state: State, request: Request, params: dict[str, str]) -> Resp
     body = request.body or {}
     if not isinstance(body.get("title"), str) or not body["title"].strip():
         raise validation_failed("Issue", "missing_field", "title")
+    if len(body["title"]) > 256 or len(body.get("body") or "") > 65536:  # GitHub's limits
+        raise validation_failed("Issue", "custom", "title" if len(body["title"]) > 256 else "body")
     issue = state.issue(
         repo, body["title"], body=body.get("body"), labels=tuple(body.get("labels") or ()), user=token.user.login
     )
@@ -369,6 +371,8 @@ def update_comment(state: State, request: Request, params: dict[str, str]) -> Re
     body = (request.body or {}).get("body")
     if not isinstance(body, str) or not body:
         raise validation_failed("IssueComment", "missing_field", "body")
+    if len(body) > 65536:
+        raise validation_failed("IssueComment", "custom", "body")
     comment.body = body
     comment.updated_at = now()
     return Response(200, objects.comment_json(comment, issue, request.urls))
