@@ -30,7 +30,8 @@ def parser() -> MarkdownIt:
 
 @cache
 def _block_parser() -> MarkdownIt:
-    return _configured().disable("inline")
+    # Tables hold no headings, lists or tasks, and GitHub allows ~10,000 rows in a body: read as paragraphs.
+    return _configured().disable(["inline", "table"])
 
 
 def parse(text: str | None) -> list[Token]:
@@ -114,9 +115,12 @@ def _without_single_tilde_spans(chars: list[tuple[str, bool]]) -> str:
     return "".join(c for (c, _), kept in zip(chars, keep, strict=True) if kept)
 
 
-def tasks(tokens: list[Token]) -> Iterator[Task]:
+def tasks(tokens: list[Token], env: dict | None = None) -> Iterator[Task]:
     """Every GFM task-list item: a list item whose first paragraph starts with `[ ]`, `[x]` or `[X]`
-    followed by a space or tab. Code blocks and HTML blocks hold no tasks; nested items count alone."""
+    followed by a space or tab. Code blocks and HTML blocks hold no tasks; nested items count alone.
+
+    `tokens` may come from `parse` or from `parse_blocks` (with its `env`): then only task items'
+    text is parsed inline, which keeps a long body of links or tables cheap."""
     list_depth = -1
     quote_depth = 0
     for index, token in enumerate(tokens):
@@ -135,6 +139,8 @@ def tasks(tokens: list[Token]) -> Iterator[Task]:
             match = _TASK_MARKER.match(inline.content)
             if not match:
                 continue
+            if not inline.children:  # a block-level parse: read this item's inline text now
+                inline = parser().parseInline(inline.content, env)[0]
             text, written = visible_text(inline), plain_text(inline)
             line = (token.map[0] + 1) if token.map else 0
             yield Task(
