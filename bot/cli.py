@@ -88,26 +88,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BotError as exc:
         if verbose:
             traceback.print_exc()
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}", sys.stderr)
         return exc.exit_code
     except _transport_failures() as exc:
         from bot.github.client import describe_failure
 
         if verbose:
             traceback.print_exc()
-        print(f"error: {describe_failure(exc)}", file=sys.stderr)
+        _say(f"error: {describe_failure(exc)}", sys.stderr)
         return EXIT_GITHUB
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
-def emit(args: argparse.Namespace, payload: Any, text: str) -> None:
-    """Print a command's result as text or as JSON, as `--format` asks."""
+def emit(args: argparse.Namespace, payload: Any, text: str, annotations: Sequence[str] = ()) -> None:
+    """Print a command's result as text or as JSON, as `--format` asks; as text in GitHub Actions, then
+    the `annotations` (workflow commands the bot wrote, their values escaped)."""
     if getattr(args, "format", "text") == "json":
         print(json.dumps(payload, indent=2, sort_keys=True))
-    else:
-        print(text)
+        return
+    _say(text, sys.stdout)
+    if github_annotations_enabled():
+        for annotation in annotations:
+            print(annotation)
+
+
+def _say(text: str, stream: Any) -> None:
+    """Print text that may hold what people wrote (titles, file names, YAML values). In GitHub Actions it
+    is framed by `::stop-commands::`, so no line of it can act as a workflow command."""
+    if github_annotations_enabled():
+        from bot.summary import without_commands
+
+        text = without_commands(text)
+    print(text, file=stream)
 
 
 def github_annotations_enabled() -> bool:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from bot.github import shapes
 from bot.github.writes import create_once
 
 MARKER_PREFIX = "<!-- mlops-bot:"
@@ -54,23 +55,25 @@ def bounded(text: str, limit: int = MAX_BODY) -> str:
 
 @dataclass(frozen=True)
 class CommentOutcome:
-    action: str  # created, updated, unchanged
+    action: Literal["created", "updated", "unchanged"]
     comment_id: int
     url: str | None
 
 
-def upsert_comment(issue: Any, key: str, body: str, identity: str) -> CommentOutcome:
+def upsert_comment(issue: shapes.Issue, key: str, body: str, identity: str) -> CommentOutcome:
     """Create the bot's `key` comment on a PyGithub issue, or edit it if its text changed."""
     return _write(issue, _own_comment(issue, key, identity), with_marker(key, body), key=key, identity=identity)
 
 
-def _own_comment(issue: Any, key: str, identity: str) -> Any | None:
+def _own_comment(issue: shapes.Issue, key: str, identity: str) -> shapes.Comment | None:
     """The bot's `key` comment: its marker, written by the bot's own account."""
     tag = marker(key)
     return next((c for c in issue.get_comments() if c.user.login == identity and c.body.startswith(tag)), None)
 
 
-def _write(issue: Any, comment: Any | None, text: str, *, key: str, identity: str) -> CommentOutcome:
+def _write(
+    issue: shapes.Issue, comment: shapes.Comment | None, text: str, *, key: str, identity: str
+) -> CommentOutcome:
     """The one place a comment of the bot's is created or edited."""
     text = bounded(text)
     if comment is None:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bot.errors import ConfigError, Location
 from bot.schemas import schema_problems
@@ -103,7 +103,7 @@ class ProjectRef:
     """A Projects (v2) board, as named by its URL."""
 
     host: str
-    owner_kind: str  # "organization" or "user"
+    owner_kind: Literal["organization", "user"]
     owner: str
     number: int
     scheme: str = "https"

@@ -341,6 +341,19 @@ def test_validate_in_actions_prints_a_hostile_file_name_without_running_it(tmp_p
     assert any(properties["file"].endswith(hostile) for _, properties, _ in commands)
 
 
+def test_errors_and_results_in_actions_never_run_as_workflow_commands(tmp_path):
+    """Whatever a command prints (an error naming a hostile file, a result quoting one) is framed."""
+    hostile = "missing\n::warning file=README.md::approved\n##[error]fake"
+    failed = run_cli(["checklist", hostile], cwd=tmp_path, env={"GITHUB_ACTIONS": "true"})
+    assert failed.code == 2 and "approved" in failed.stderr
+    assert runner_commands(failed.stderr) == [] and runner_commands(failed.stdout) == []
+    body = "- [x] Model validated\n- [ ] ::error::Alerts configured ##[warning]x\n"
+    checked = run_cli(["checklist", "-"], cwd=tmp_path, stdin=body, env={"GITHUB_ACTIONS": "true"})
+    assert checked.code == 1 and runner_commands(checked.stdout) == []
+    plain = run_cli(["checklist", "-"], cwd=tmp_path, stdin=body)  # outside Actions: printed as it is
+    assert "::stop-commands::" not in plain.stdout
+
+
 def test_the_composite_actions_last_step_runs_the_installed_cli(tmp_path):
     (tmp_path / ".github").mkdir()
     (tmp_path / ".github" / "mlops.yml").write_text("registry: {path: registry}\n")

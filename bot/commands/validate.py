@@ -14,10 +14,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.cli import github_annotations_enabled
     from bot.config import load_config
     from bot.errors import EXIT_CHECK_FAILED, EXIT_OK
-    from bot.summary import error_annotation, without_commands
+    from bot.summary import error_annotation
     from bot.validation import validate_repository
 
     config = load_config(args.config)  # a bad configuration is a usage error (exit 2), raised as such
@@ -25,9 +24,7 @@ def run(args: argparse.Namespace) -> int:
     text = "\n".join(
         [*(str(p) for p in report.problems), *(f"warning: {w}" for w in report.warnings), report.summary()]
     )
-    if github_annotations_enabled():  # file names and values are printed as they are: no command in them
-        annotations = [error_annotation(p.location, p.message) for p in report.problems]
-        annotations += [error_annotation(w.location, w.message, "warning") for w in report.warnings]
-        text = "\n".join([without_commands(text), *annotations])
-    emit(args, report.as_json(), text)
+    annotations = [error_annotation(p.location, p.message) for p in report.problems]
+    annotations += [error_annotation(w.location, w.message, "warning") for w in report.warnings]
+    emit(args, report.as_json(), text, annotations)
     return EXIT_CHECK_FAILED if report.problems or (args.strict and report.warnings) else EXIT_OK

@@ -14,7 +14,7 @@ from bot.errors import UsageError
 from bot.events import ActionsEvent
 from bot.gate.facts import gather_facts
 from bot.gate.report import render_table
-from bot.gate.rules import GateResult, Row, evaluate_gate
+from bot.gate.rules import GateResult, GateState, Row, evaluate_gate
 from bot.github.client import Clients
 from bot.summary import escape_cell, write_summary
 
@@ -33,7 +33,7 @@ class Target:
 
 @dataclass(frozen=True)
 class GateRun:
-    state: str
+    state: GateState
     sha: str
     description: str
     rows: tuple[Row, ...] = ()

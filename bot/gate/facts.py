@@ -32,6 +32,7 @@ from bot.gate.rules import (
     latest_approvals,
     linked_issue,
 )
+from bot.github import shapes
 from bot.records.codeowners import CODEOWNERS_PATHS, owners_of
 
 MAX_REGISTRY_CHANGES = 300  # registry files judged in one pull request; past it the gate asks for a split
@@ -63,7 +64,7 @@ class Entry:
 class GitReader:
     """Trees and blobs through GitHub's git data API (one repository)."""
 
-    def __init__(self, repo: Any, requester: Any) -> None:
+    def __init__(self, repo: shapes.Repository, requester: shapes.Requester) -> None:
         self.repo = repo
         self.requester = requester
         self.api = repo.url
@@ -128,7 +129,7 @@ class GitReader:
             return Version("file", None, "not UTF-8 text")
 
 
-def gather_facts(repo: Any, pull: Any, config: Config, requester: Any) -> PullRequestFacts:
+def gather_facts(repo: shapes.Repository, pull: Any, config: Config, requester: shapes.Requester) -> PullRequestFacts:
     head_sha, author = pull.head.sha, pull.user.login
     git = GitReader(repo, requester)
     unseen = None
@@ -194,7 +195,7 @@ class _Approvers:
     """Who may approve a registry path: listed users and teams, and the path's code owners as the base
     branch's CODEOWNERS names them (a CODEOWNERS change in the pull request itself does not count)."""
 
-    def __init__(self, repo: Any, requester: Any, config: Config, base_tip: str) -> None:
+    def __init__(self, repo: shapes.Repository, requester: shapes.Requester, config: Config, base_tip: str) -> None:
         self.repo, self.requester, self.base_tip = repo, requester, base_tip
         self.rules = config.registry.production_approvers
         self._codeowners: str | None = None
@@ -237,7 +238,9 @@ class _Approvers:
         return self._memberships[key]
 
 
-def _linked_issue(repo: Any, body: str | None, config: Config, approvers: _Approvers) -> LinkedIssue | None:
+def _linked_issue(
+    repo: shapes.Repository, body: str | None, config: Config, approvers: _Approvers
+) -> LinkedIssue | None:
     if config.checklist.source not in ("issue", "both"):
         return None
     number = linked_issue(body)
@@ -271,7 +274,7 @@ def _same_repository(url: str, repo_url: str) -> bool:
     return path == ours or path.endswith(ours)
 
 
-def _text_at(repo: Any, path: str, ref: str) -> str | None:
+def _text_at(repo: shapes.Repository, path: str, ref: str) -> str | None:
     try:
         content = repo.get_contents(path, ref=ref)
     except GithubException as exc:

@@ -24,6 +24,9 @@ from bot.records.checklist import ChecklistResult, evaluate
 from bot.records.registry import check_model_document, transition_problem
 from bot.yaml_source import parse_yaml
 
+GateState = Literal["success", "failure", "pending"]  # the commit status the gate posts
+ReviewState = Literal["APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING"]  # as GitHub names them
+
 PRODUCTION = "production"
 DEPLOYMENT_LABEL = "ml-deployment"
 WRITE_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
@@ -55,7 +58,7 @@ class RegistryChange:
 @dataclass(frozen=True)
 class Review:
     login: str
-    state: str  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED (in the order given)
+    state: ReviewState  # in the order given
     commit_id: str | None
 
 
@@ -103,7 +106,7 @@ class Row:
 
 @dataclass(frozen=True)
 class GateResult:
-    state: str  # success, failure, pending
+    state: GateState
     description: str  # at most 140 characters
     rows: tuple[Row, ...]
     checklist: ChecklistResult | None = None

@@ -17,6 +17,7 @@ import requests
 import urllib3
 from github import GithubException
 
+from bot.github import shapes
 from bot.github.client import describe_failure
 from bot.github.rest import REST_FAILURES, RetryPolicy
 
@@ -76,7 +77,7 @@ def retry_policy_of(obj: Any) -> RetryPolicy | None:
     return policy if isinstance(policy, RetryPolicy) else None
 
 
-def add_labels(issue: Any, names: list[str]) -> None:
+def add_labels(issue: shapes.Issue, names: list[str]) -> None:
     """Add labels to a PyGithub issue (GitHub makes a missing label in the repository as it goes).
 
     Adding is a union, but it is a POST: when the answer is lost, the issue's labels are read back
@@ -91,7 +92,7 @@ def add_labels(issue: Any, names: list[str]) -> None:
     create_once(issue, lambda: issue.add_to_labels(*names) or True, all_there, what=f"labels {', '.join(names)}")
 
 
-def remove_label(issue: Any, name: str) -> None:
+def remove_label(issue: shapes.Issue, name: str) -> None:
     """Remove a label from a PyGithub issue; one that is already gone is no failure (a DELETE replayed
     after a lost answer finds nothing to remove)."""
     try:

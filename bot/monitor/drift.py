@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -26,7 +26,7 @@ BINS = 10
 @dataclass(frozen=True)
 class FeatureDrift:
     feature: str
-    kind: str  # numeric or categorical
+    kind: Literal["numeric", "categorical"]
     psi: float
     ks_statistic: float | None = None
     ks_pvalue: float | None = None

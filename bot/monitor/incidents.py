@@ -4,9 +4,10 @@ a hidden marker, updated through the bot's comment (never by rewriting what peop
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from bot.comments import bounded, update_sections
+from bot.github import shapes
 from bot.github.writes import create_once
 from bot.monitor.checks import SignalResult
 from bot.records.forms import forms, render_body
@@ -32,7 +33,7 @@ def evidence_table(result: SignalResult) -> str:
 
 @dataclass(frozen=True)
 class IncidentAction:
-    what: str  # opened, updated, unchanged, recovered, retraining opened
+    what: Literal["opened", "updated", "unchanged", "recovered", "retraining opened"]
     reference: str
 
 
@@ -40,11 +41,11 @@ class _OpenIssues:
     """The bot's open issues under a label, listed once per run and indexed by their marker line.
     Issues opened during the run are added, so two signals never open the same issue twice."""
 
-    def __init__(self, repo: Any, identity: str) -> None:
+    def __init__(self, repo: shapes.Repository, identity: str) -> None:
         self.repo, self.identity = repo, identity
-        self._by_label: dict[str, dict[str, Any]] = {}
+        self._by_label: dict[str, dict[str, shapes.Issue]] = {}
 
-    def _index(self, label: str, *, fresh: bool = False) -> dict[str, Any]:
+    def _index(self, label: str, *, fresh: bool = False) -> dict[str, shapes.Issue]:
         if fresh or label not in self._by_label:
             self._by_label[label] = {
                 (issue.body or "").split("\n", 1)[0]: issue
@@ -53,10 +54,10 @@ class _OpenIssues:
             }
         return self._by_label[label]
 
-    def find(self, label: str, marker: str) -> Any | None:
+    def find(self, label: str, marker: str) -> shapes.Issue | None:
         return self._index(label).get(marker)
 
-    def open(self, label: str, marker: str, title: str, body: str) -> Any:
+    def open(self, label: str, marker: str, title: str, body: str) -> shapes.Issue:
         """A new issue; if the answer to creating it is lost, the open issues are listed again and the
         one with `marker` is taken, so a second issue is only opened when the first was not."""
         title = title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
@@ -71,7 +72,7 @@ class _OpenIssues:
 
 
 def sync_incidents(
-    repo: Any,
+    repo: shapes.Repository,
     identity: str,
     model: str,
     results: list[SignalResult],

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config import Config, config_from_document, load_config
 from bot.errors import UsageError
+from bot.github import shapes
 from bot.github.client import Clients
 from bot.github.writes import create_once
 from bot.scaffold.gitignore import missing_entries, with_entries
@@ -153,7 +154,7 @@ def _write_files(root: Path, desired: dict[str, str], steps: list[FileStep], loc
         lock_path.write_text(new_lock, encoding="utf-8")
 
 
-def _apply_labels(repo: Any, steps: list[LabelStep]) -> None:
+def _apply_labels(repo: shapes.Repository, steps: list[LabelStep]) -> None:
     for step in steps:
         if step.action == "create":
             create_once(
@@ -166,6 +167,6 @@ def _apply_labels(repo: Any, steps: list[LabelStep]) -> None:
             repo.get_label(step.name).edit(step.name, step.color, step.description)
 
 
-def _label_named(repo: Any, name: str) -> Any | None:
+def _label_named(repo: shapes.Repository, name: str) -> shapes.Label | None:
     """The repository's label called `name` (GitHub compares label names without case), or None."""
     return next((label for label in repo.get_labels() if label.name.lower() == name.lower()), None)

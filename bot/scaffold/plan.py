@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.config import Config
 from bot.errors import UsageError
@@ -100,10 +101,15 @@ def desired_files(
     return files
 
 
+# What `init` does with one file, and with one label (labels are never deleted; one a person changed is kept).
+FileAction = Literal["create", "update", "unchanged", "skip"]
+LabelAction = Literal["create", "update", "unchanged", "keep"]
+
+
 @dataclass(frozen=True)
 class FileStep:
     path: str
-    action: str  # create, update, unchanged, skip
+    action: FileAction
     reason: str
 
 
@@ -132,7 +138,7 @@ def plan_files(
 @dataclass(frozen=True)
 class LabelStep:
     name: str
-    action: str  # create, update, unchanged, keep
+    action: LabelAction
     color: str
     description: str
 
