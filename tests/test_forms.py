@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from bot.records.forms import experiment_stage, form_for_labels, forms, read_rec
 from bot.schemas import load_schema
 from tests.emulator import objects as gh_objects
 from tests.emulator.objects import example
-from tests.helpers import BOT_TOKEN, run_cli
+from tests.helpers import BOT_TOKEN, EventRunner, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FORM_FILES = sorted(p for p in (ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml") if p.name != "config.yml")
@@ -276,24 +275,15 @@ def test_any_comment_gives_at_most_ten_well_formed_commands(body):
 
 
 # ---- end to end: one comment, commands, reminders ------------------------------------------------------
-class Triage:
+class Triage(EventRunner):
     def __init__(self, github, workdir: Path) -> None:
-        self.github = github
-        self.workdir = workdir
+        super().__init__(github, workdir)
         self.repo = github.state.repo("acme/ml")
-        (workdir / ".github").mkdir()
-        (workdir / ".github" / "mlops.yml").write_text("repositories: [acme/ml]\n")
+        self.write_config("repositories: [acme/ml]\n")
 
-    def run(self, name: str, payload: dict, *extra: str):
-        path = self.workdir / f"{uuid.uuid4().hex}.json"
-        path.write_text(json.dumps(payload))
-        before = len(self.github.requests)
-        result = run_cli(
-            ["triage", *extra],
-            cwd=self.workdir,
-            env=self.github.env(BOT_TOKEN, GITHUB_EVENT_NAME=name, GITHUB_EVENT_PATH=str(path)),
-        )
-        return result, len(self.github.requests) - before
+    def triage(self, name: str, payload: dict, *extra: str):
+        """`mlops-bot triage` on one event: its result and the requests it cost."""
+        return self.run(["triage", *extra], (name, payload))
 
     def issue_payload(self, issue, action: str = "opened") -> dict:
         payload = json.loads(json.dumps(example("issues", "opened")))
@@ -325,16 +315,16 @@ def triage(github, tmp_path):
 
 def test_empty_body_gets_one_comment_listing_what_is_missing(triage):
     issue = triage.github.state.issue(triage.repo, "Experiment: session features", body=None, labels=("ml-experiment",))
-    result, requests = triage.run("issues", triage.issue_payload(issue))
+    result, requests = triage.triage("issues", triage.issue_payload(issue))
     assert result.code == 0, result.stderr
     (comment,) = triage.bot_comments(issue)
     assert "| Hypothesis | missing |" in comment.body and "| Dataset and version | missing |" in comment.body
     assert requests == 3  # who am I, the comments, the new comment
     issue.body = render("experiment", GOOD_EXPERIMENT)
-    result, _ = triage.run("issues", triage.issue_payload(issue, "edited"))
+    result, _ = triage.triage("issues", triage.issue_payload(issue, "edited"))
     (comment,) = triage.bot_comments(issue)
     assert "Everything the form asks for is filled in." in comment.body and "stage: Active" in comment.body
-    rerun, requests = triage.run("issues", triage.issue_payload(issue, "edited"))
+    rerun, requests = triage.triage("issues", triage.issue_payload(issue, "edited"))
     assert len(triage.bot_comments(issue)) == 1 and "comment unchanged" in rerun.stdout
     assert issue.body == render("experiment", GOOD_EXPERIMENT)  # never rewritten
 
@@ -350,14 +340,14 @@ def test_the_real_empty_body_payload(triage):
         else [{"name": "ml-deployment"}],
     )
     payload["repository"] = gh_objects.repo_json(triage.repo, triage.github.urls)
-    result, _ = triage.run("issues", payload)
+    result, _ = triage.triage("issues", payload)
     assert result.code == 0, result.stderr
     assert "| Rollback plan | missing |" in triage.bot_comments(issue)[0].body
 
 
 def test_issue_without_a_form_label_costs_nothing(triage):
     issue = triage.github.state.issue(triage.repo, "typo", labels=("documentation",))
-    result, requests = triage.run("issues", triage.issue_payload(issue))
+    result, requests = triage.triage("issues", triage.issue_payload(issue))
     assert result.code == 0 and requests == 0
 
 
@@ -365,20 +355,20 @@ def test_slash_commands_set_labels_idempotently_and_answer_in_the_same_comment(t
     issue = triage.github.state.issue(
         triage.repo, "Experiment", body=render("experiment", GOOD_EXPERIMENT), labels=("ml-experiment",)
     )
-    triage.run("issues", triage.issue_payload(issue))
+    triage.triage("issues", triage.issue_payload(issue))
     issue.labels.append(triage.github.state.label(triage.repo, "outcome: iterate"))
-    result, _ = triage.run("issue_comment", triage.comment_payload(issue, "/outcome promote\n/hypothesis accepted"))
+    result, _ = triage.triage("issue_comment", triage.comment_payload(issue, "/outcome promote\n/hypothesis accepted"))
     assert result.code == 0, result.stderr
     assert {label.name for label in issue.labels} == {"ml-experiment", "outcome: promote", "hypothesis: accepted"}
     (comment,) = triage.bot_comments(issue)
     assert "recorded as `outcome: promote`" in comment.body and "Experiment record" in comment.body
-    again, _ = triage.run("issue_comment", triage.comment_payload(issue, "/outcome promote"))
+    again, _ = triage.triage("issue_comment", triage.comment_payload(issue, "/outcome promote"))
     assert "already recorded" in again.stdout and len(triage.bot_comments(issue)) == 1
 
 
 def test_unknown_command_gets_help_and_code_blocks_are_not_commands(triage):
     issue = triage.github.state.issue(triage.repo, "Deploy", labels=("ml-deployment",))
-    result, _ = triage.run("issue_comment", triage.comment_payload(issue, "/deploy now\n\n```\n/rollout 100\n```"))
+    result, _ = triage.triage("issue_comment", triage.comment_payload(issue, "/deploy now\n\n```\n/rollout 100\n```"))
     assert "is not a command I know" in result.stdout
     assert [label.name for label in issue.labels] == ["ml-deployment"]
     assert "| `/rollout 5\\|25\\|50\\|100` |" in triage.bot_comments(issue)[0].body
@@ -386,7 +376,7 @@ def test_unknown_command_gets_help_and_code_blocks_are_not_commands(triage):
 
 def test_commands_from_outsiders_are_politely_refused(triage):
     issue = triage.github.state.issue(triage.repo, "Deploy", labels=("ml-deployment",))
-    result, _ = triage.run(
+    result, _ = triage.triage(
         "issue_comment", triage.comment_payload(issue, "/rollout 100", login="stranger", association="CONTRIBUTOR")
     )
     assert result.code == 0
@@ -405,7 +395,7 @@ def test_commands_from_outsiders_are_politely_refused(triage):
 )
 def test_bots_and_our_own_comments_are_ignored(triage, login, user_type, body):
     issue = triage.github.state.issue(triage.repo, "Experiment", labels=("ml-experiment",))
-    result, requests = triage.run(
+    result, requests = triage.triage(
         "issue_comment", triage.comment_payload(issue, body, login=login, user_type=user_type)
     )
     assert result.code == 0 and "ignored" in result.stdout
@@ -430,5 +420,5 @@ def test_spikes_past_their_time_box_get_one_reminder(triage):
     assert len(triage.bot_comments(spike)) == 1 and "Time box reached" in spike.comments[0].body
     assert "timebox-expired" in [label.name for label in spike.labels]
     assert triage.bot_comments(fresh) == []
-    triage.run("issue_comment", triage.comment_payload(spike, "/timebox 20"))
+    triage.triage("issue_comment", triage.comment_payload(spike, "/timebox 20"))
     assert "timebox-expired" not in [label.name for label in spike.labels]

