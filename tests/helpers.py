@@ -117,6 +117,22 @@ def assert_valid(validator: Draft7Validator, instance: Any) -> None:
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message[:300]}" for e in errors[:5])
 
 
+# ---- issues as people write them -----------------------------------------------------------------------------
+GOOD_EXPERIMENT = {
+    "hypothesis": "If we add session-length features, then AUC will improve because churners browse less.",
+    "dataset": "clicks-2026-10 (v3)",
+    "split": "Train / validation / test",
+    "architecture": "XGBoost",
+}
+
+
+def render_form_body(kind: str, values: dict[str, Any]) -> str:
+    """An issue body exactly as GitHub writes it from the form `kind`."""
+    from bot.records.forms import forms, render_body
+
+    return render_body(forms()[kind], values)
+
+
 # ---- the workflow linters the project holds its workflows to ------------------------------------------------
 def zizmor(*paths: Path, persona: str) -> subprocess.CompletedProcess:
     binary = shutil.which("zizmor", path=str(Path(sys.executable).parent)) or shutil.which("zizmor")

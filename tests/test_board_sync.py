@@ -19,7 +19,7 @@ from tests.emulator import Fault, GitHubEmulator
 from tests.emulator import objects as gh_objects
 from tests.emulator.objects import example
 from tests.emulator.state import Issue, Project
-from tests.helpers import ACTIONS_TOKEN, BOT_TOKEN, CliResult, EventRunner, run_cli
+from tests.helpers import ACTIONS_TOKEN, BOT_TOKEN, GOOD_EXPERIMENT, CliResult, EventRunner, render_form_body, run_cli
 
 COLUMNS = tuple(DEFAULTS["columns"])
 HUMAN_TOKEN = "ghp_jo_human"
@@ -378,8 +378,6 @@ def test_user_projects_and_enterprise_server_paths(tmp_path):
 
 # ---- experiment stage on a second field ---------------------------------------------------------------
 def test_experiment_stage_is_written_to_the_stage_field_within_budget(board):
-    from tests.test_forms import GOOD_EXPERIMENT, render
-
     stage_field = board.github.state._field(
         "Experiment stage", "SINGLE_SELECT", ("Ideation", "Active", "Analysis", "Decision")
     )
@@ -389,7 +387,7 @@ def test_experiment_stage_is_written_to_the_stage_field_within_budget(board):
         board.github.state.repos["acme/churn"],
         "Experiment: sessions",
         labels=("ml-experiment",),
-        body=render("experiment", GOOD_EXPERIMENT),
+        body=render_form_body("experiment", GOOD_EXPERIMENT),
     )
     from tests.emulator.webhooks import issues_event
 
@@ -400,7 +398,7 @@ def test_experiment_stage_is_written_to_the_stage_field_within_budget(board):
     stage_of = {o.id: o.name for o in stage_field.options}
     assert board.column(issue) == "Experiment" and stage_of[item.values[stage_field.id]] == "Active"
     assert requests == 3  # read, add, then status and stage together
-    issue.body = render("experiment", {**GOOD_EXPERIMENT, "primary_metric": "AUC 0.86"})
+    issue.body = render_form_body("experiment", {**GOOD_EXPERIMENT, "primary_metric": "AUC 0.86"})
     result, requests = board.sync(event=("issues", issues_event("edited", issue, sender, board.github.urls)))
     assert stage_of[item.values[stage_field.id]] == "Analysis" and requests == 2
     issue.labels.append(board.github.state.label(issue.repo, "outcome: promote"))

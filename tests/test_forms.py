@@ -14,27 +14,14 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from bot.records import slash_commands as commands
-from bot.records.forms import experiment_stage, form_for_labels, forms, read_record, render_body
+from bot.records.forms import experiment_stage, form_for_labels, forms, read_record
 from bot.schemas import load_schema
 from tests.emulator import objects as gh_objects
 from tests.emulator.objects import example
-from tests.helpers import BOT_TOKEN, EventRunner, run_cli
+from tests.helpers import BOT_TOKEN, GOOD_EXPERIMENT, EventRunner, render_form_body, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FORM_FILES = sorted(p for p in (ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.yml") if p.name != "config.yml")
-
-
-def render(kind: str, values: dict) -> str:
-    """An issue body exactly as GitHub writes it from the form."""
-    return render_body(forms()[kind], values)
-
-
-GOOD_EXPERIMENT = {
-    "hypothesis": "If we add session-length features, then AUC will improve because churners browse less.",
-    "dataset": "clicks-2026-10 (v3)",
-    "split": "Train / validation / test",
-    "architecture": "XGBoost",
-}
 
 
 # ---- the forms themselves ------------------------------------------------------------------------------
@@ -83,7 +70,7 @@ def test_each_form_applies_its_label_and_has_a_schema():
 
 # ---- records ------------------------------------------------------------------------------------------
 def test_form_output_reads_into_a_valid_record():
-    body = render(
+    body = render_form_body(
         "experiment",
         {
             **GOOD_EXPERIMENT,
@@ -99,7 +86,7 @@ def test_form_output_reads_into_a_valid_record():
 
 
 def test_deployment_checkboxes_and_dropdowns():
-    body = render(
+    body = render_form_body(
         "deployment",
         {
             "model": "churn-classifier 2.1.0",
@@ -142,7 +129,7 @@ def test_hand_written_body_with_the_same_headings():
     ],
 )
 def test_field_errors_name_the_field(values, field, message):
-    record = read_record(render("experiment", values), forms()["experiment"])
+    record = read_record(render_form_body("experiment", values), forms()["experiment"])
     assert [p.field for p in record.problems] == [field]
     assert record.problems[0].message.startswith(message)
 
@@ -167,7 +154,7 @@ def test_bad_bodies_give_records_with_errors_never_a_crash(body):
 
 def test_injection_is_kept_verbatim_in_the_record():
     payload = "<img src=x onerror=alert(1)> [x](javascript:alert(1)) | pipe"
-    record = read_record(render("experiment", {**GOOD_EXPERIMENT, "notes": payload}), forms()["experiment"])
+    record = read_record(render_form_body("experiment", {**GOOD_EXPERIMENT, "notes": payload}), forms()["experiment"])
     assert record.fields["notes"] == payload  # kept as written; escaping is the renderer's job
 
 
@@ -183,7 +170,7 @@ def test_injection_is_kept_verbatim_in_the_record():
     ],
 )
 def test_experiment_lifecycle_stage(values, labels, closed, stage):
-    record = read_record(render("experiment", values), forms()["experiment"])
+    record = read_record(render_form_body("experiment", values), forms()["experiment"])
     assert experiment_stage(record, labels, closed) == stage
 
 
@@ -320,13 +307,13 @@ def test_empty_body_gets_one_comment_listing_what_is_missing(triage):
     (comment,) = triage.bot_comments(issue)
     assert "| Hypothesis | missing |" in comment.body and "| Dataset and version | missing |" in comment.body
     assert requests == 3  # who am I, the comments, the new comment
-    issue.body = render("experiment", GOOD_EXPERIMENT)
+    issue.body = render_form_body("experiment", GOOD_EXPERIMENT)
     result, _ = triage.triage("issues", triage.issue_payload(issue, "edited"))
     (comment,) = triage.bot_comments(issue)
     assert "Everything the form asks for is filled in." in comment.body and "stage: Active" in comment.body
     rerun, requests = triage.triage("issues", triage.issue_payload(issue, "edited"))
     assert len(triage.bot_comments(issue)) == 1 and "comment unchanged" in rerun.stdout
-    assert issue.body == render("experiment", GOOD_EXPERIMENT)  # never rewritten
+    assert issue.body == render_form_body("experiment", GOOD_EXPERIMENT)  # never rewritten
 
 
 def test_the_real_empty_body_payload(triage):
@@ -353,7 +340,7 @@ def test_issue_without_a_form_label_costs_nothing(triage):
 
 def test_slash_commands_set_labels_idempotently_and_answer_in_the_same_comment(triage):
     issue = triage.github.state.issue(
-        triage.repo, "Experiment", body=render("experiment", GOOD_EXPERIMENT), labels=("ml-experiment",)
+        triage.repo, "Experiment", body=render_form_body("experiment", GOOD_EXPERIMENT), labels=("ml-experiment",)
     )
     triage.triage("issues", triage.issue_payload(issue))
     issue.labels.append(triage.github.state.label(triage.repo, "outcome: iterate"))
@@ -411,7 +398,9 @@ def test_spikes_past_their_time_box_get_one_reminder(triage):
         "Spike: feature store?",
         labels=("type-mlops",),
         created_at=old,
-        body=render("research-spike", {"question": "Do we need one?", "timebox": "5", "success": "A yes or no"}),
+        body=render_form_body(
+            "research-spike", {"question": "Do we need one?", "timebox": "5", "success": "A yes or no"}
+        ),
     )
     fresh = triage.github.state.issue(triage.repo, "Spike: new", labels=("type-mlops", "timebox: 30d"), created_at=old)
     for _ in range(2):
