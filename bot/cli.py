@@ -35,6 +35,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-pr": ("bot.commands.check_pr", "post the deployment gate as a commit status on a pull request"),
     "init": ("bot.commands.init", "install labels, forms, configuration, workflows and a site in a repository"),
     "monitor": ("bot.commands.monitor", "check monitoring reports or drift; open incidents and retraining work"),
+    "registry": ("bot.commands.registry", "import model versions into the registry files from MLflow"),
     "site": ("bot.commands.site", "build or serve the documentation site"),
     "snapshot": ("bot.commands.snapshot", "fetch the ml-* issues into the site's snapshot (incremental)"),
     "triage": ("bot.commands.triage", "check issues written from the forms; run slash commands; remind spikes"),

@@ -79,6 +79,10 @@ def run(args: argparse.Namespace) -> int:
             after = issues["pageInfo"]["endCursor"]
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
     snapshot = merge(previous, fresh, list(config.repositories), started, server)
+    if config.mlflow.configured:  # MLflow runs on experiment cards (bot/mlflow/runs.py)
+        from bot.mlflow.runs import enrich_issues, runs_client
+
+        snapshot["issues"] = enrich_issues(snapshot["issues"], runs_client(config.mlflow), config.mlflow)
     write_snapshot(path, snapshot)
     log = clients.request_log
     emit(
