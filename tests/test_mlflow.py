@@ -172,9 +172,10 @@ def test_a_persons_edits_are_kept_and_a_conflict_is_reported_once(project, mlflo
 def test_an_alias_that_moved_proposes_a_stage_change(project, mlflow_server):
     assert import_models(project, mlflow_server, "--model", "Fraud Detector")[0] == 0
     assert read(project, "fraud-detector", "2")["stage"] == "staging"
-    mlflow_server.rest(
-        "POST", "registered-models/alias", {"name": "Fraud Detector", "alias": "champion", "version": "2"}
-    )
+    # The challenger is promoted: champion moves to version 2, which loses its challenger alias.
+    promoted = {"name": "Fraud Detector", "alias": "champion", "version": "2"}
+    mlflow_server.rest("POST", "registered-models/alias", promoted)
+    mlflow_server.rest("DELETE", "registered-models/alias", {"name": "Fraud Detector", "alias": "challenger"})
     code, report, _ = import_models(project, mlflow_server, "--model", "Fraud Detector")
     today = dt.datetime.now(dt.UTC).date().isoformat()
     assert code == 0
