@@ -15,7 +15,7 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed
 	$(BIN)/mlops-bot validate --config sample/mlops.yml
 	$(BIN)/mlops-bot site build --config sample/mlops.yml
-	@echo "The sample site is in site/ (open site/index.html, or: $(BIN)/mlops-bot site serve --config sample/mlops.yml)"
+	@echo "The sample site is in site/: serve it with $(BIN)/python -m http.server -d site (then open http://localhost:8000/), or preview it live with $(BIN)/mlops-bot site serve --config sample/mlops.yml"
 
 # The whole test suite (installs the system packages it needs when it can).
 test: $(BIN)/.installed

@@ -43,6 +43,7 @@ def make_data(folder: Path, experiments: int, versions: int) -> None:
         target.write_text(yaml.safe_dump(model, sort_keys=False))
     config = load_config(ROOT / "sample" / "mlops.yml", environ={})
     form = forms()["experiment"]
+    models = max(1, versions // 10)
     start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     entries = []
     for number in range(1, experiments + 1):
@@ -52,7 +53,7 @@ def make_data(folder: Path, experiments: int, versions: int) -> None:
             {
                 "hypothesis": f"If we try idea {number}, then AUC will improve because of it.",
                 "dataset": f"data v{number % 9}",
-                "architecture": "xgboost",
+                "architecture": rng.choice(["xgboost 2.1", "lightgbm 4.5", "pytorch 2.4 MLP"]),
                 "primary_metric": f"AUC 0.{rng.randrange(600, 900)}",
                 "baseline_delta": f"{rng.uniform(-3, 3):+.1f}",
                 "outcome": rng.choice(["Promote to production", "Iterate", "Abandon"]),
@@ -65,14 +66,14 @@ def make_data(folder: Path, experiments: int, versions: int) -> None:
                 {
                     "repository": "acme/ml-platform",
                     "number": number,
-                    "title": f"Experiment {number}",
+                    "title": f"Experiment {number} (model-{rng.randrange(models):03d})",
                     "url": f"https://github.com/acme/ml-platform/issues/{number}",
                     "state": "closed",
                     "body": body,
                     "created_at": stamp,
                     "updated_at": stamp,
                     "closed_at": stamp,
-                    "author": "ana",
+                    "author": rng.choice(["ana", "bo", "chen", "dara", "eli", "fatima", "gus", "hana"]),
                     "milestone": None,
                     "labels": ["ml-experiment"],
                 },
@@ -95,8 +96,11 @@ def main() -> None:
     parser.add_argument("--experiments", type=int, nargs="+", default=[100, 1_000, 10_000])
     parser.add_argument("--versions", type=int, default=1_000)
     args = parser.parse_args()
-    print("| Experiments | Model versions | Generated pages | Generation | Whole build | Generation share | Output |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| Experiments | Model versions | Generated pages | Generation | Whole build | Generation share | Output "
+        "| Search index | Largest page | Experiment log data |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for count in args.experiments:
         versions = min(args.versions, max(25, count // 10)) if count < max(args.experiments) else args.versions
         with tempfile.TemporaryDirectory() as tmp:
@@ -116,10 +120,16 @@ def main() -> None:
             report = json.loads(
                 done.stdout.strip().splitlines()[-1] if done.stdout.strip().startswith("{") is False else done.stdout
             )
-            size = sum(p.stat().st_size for p in (folder / "site").rglob("*") if p.is_file()) / 2**20
+            built = folder / "site"
+            size = sum(p.stat().st_size for p in built.rglob("*") if p.is_file()) / 2**20
+            index = (built / "search" / "search_index.json").stat().st_size / 2**20
+            largest = max(built.rglob("*.html"), key=lambda p: p.stat().st_size)
+            log = (built / "generated" / "experiments" / "log.json").stat().st_size / 2**20
             print(
                 f"| {count:,} | {versions:,} | {report['pages']} | {report['generate_seconds']:.1f} s | {wall:.1f} s | "
-                f"{100 * report['generate_seconds'] / wall:.0f} % | {size:.0f} MiB |",
+                f"{100 * report['generate_seconds'] / wall:.0f} % | {size:.0f} MiB | {index:.1f} MiB | "
+                f"{largest.stat().st_size / 2**20:.1f} MiB ({largest.parent.relative_to(built).as_posix()}/) | "
+                f"{log:.2f} MiB |",
                 flush=True,
             )
 

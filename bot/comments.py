@@ -1,7 +1,8 @@
 """The bot's own comments: found again by a hidden marker, edited in place, never duplicated.
 
 A marker is only trusted in a comment the bot's own account wrote, so a person who pastes one
-into their comment never gets it rewritten.
+into their comment never gets it rewritten. When the answer to creating a comment is lost, the
+marker is looked for again before a second one is made.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from bot.github.writes import create_once
 
 MARKER_PREFIX = "<!-- mlops-bot:"
 
@@ -32,7 +35,7 @@ class CommentOutcome:
 
 def upsert_comment(issue: Any, key: str, body: str, identity: str) -> CommentOutcome:
     """Create the bot's `key` comment on a PyGithub issue, or edit it if its text changed."""
-    return _write(issue, _own_comment(issue, key, identity), with_marker(key, body))
+    return _write(issue, _own_comment(issue, key, identity), with_marker(key, body), key=key, identity=identity)
 
 
 def _own_comment(issue: Any, key: str, identity: str) -> Any | None:
@@ -41,9 +44,17 @@ def _own_comment(issue: Any, key: str, identity: str) -> Any | None:
     return next((c for c in issue.get_comments() if c.user.login == identity and c.body.startswith(tag)), None)
 
 
-def _write(issue: Any, comment: Any | None, text: str) -> CommentOutcome:
+def _write(issue: Any, comment: Any | None, text: str, *, key: str, identity: str) -> CommentOutcome:
     if comment is None:
-        created = issue.create_comment(text)
+        # A lost answer may hide a comment GitHub made: it is read back before a second try.
+        created = create_once(
+            issue,
+            lambda: issue.create_comment(text),
+            lambda: _own_comment(issue, key, identity),
+            what=f"the {key} comment",
+        )
+        if created.body != text:  # found on read-back, written by a run that raced this one
+            created.edit(text)
         return CommentOutcome("created", created.id, created.html_url)
     if comment.body == text:
         return CommentOutcome("unchanged", comment.id, comment.html_url)
@@ -79,4 +90,4 @@ def update_sections(issue: Any, key: str, identity: str, changes: dict[str, str]
     """Set some sections of the bot's `key` comment, keeping the others; create it if needed."""
     comment = _own_comment(issue, key, identity)
     sections = read_sections(comment.body) if comment is not None else {}
-    return _write(issue, comment, render_sections(key, {**sections, **changes}))
+    return _write(issue, comment, render_sections(key, {**sections, **changes}), key=key, identity=identity)

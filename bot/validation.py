@@ -11,9 +11,11 @@ from typing import Any
 
 from bot.config import Config
 from bot.errors import CheckFailed, ConfigError, Location
+from bot.records.links import link_problems
 from bot.records.registry import ModelVersion, read_model_file, read_registry
 from bot.scaffold.workflow_rules import workflow_problems
 from bot.schemas import Problem, schema_problems
+from bot.site.snapshot import read_snapshot
 from bot.yaml_source import parse_yaml
 
 FORMS_DIR = Path(".github/ISSUE_TEMPLATE")
@@ -25,6 +27,7 @@ class ValidationReport:
     config_file: str
     models: list[ModelVersion] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # registry links that do not hold (--strict fails)
     forms_checked: int = 0
     workflows_checked: int = 0
 
@@ -38,7 +41,7 @@ class ValidationReport:
             f"configuration: ok ({self.config_file})\n"
             f"registry: {len(self.models)} valid version(s) of {len(names)} model(s){by_stage}; "
             f"{self.forms_checked} issue form(s), {self.workflows_checked} workflow(s) checked; "
-            f"{len(self.problems)} problem(s)"
+            f"{len(self.problems)} problem(s)" + (f", {len(self.warnings)} warning(s)" if self.warnings else "")
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -55,6 +58,7 @@ class ValidationReport:
                 }
                 for p in self.problems
             ],
+            "warnings": [str(w) for w in self.warnings],
         }
 
 
@@ -75,6 +79,10 @@ def validate_repository(config: Config, paths: list[str]) -> ValidationReport:
             models, problems = [], []
         report.models.extend(models)
         report.problems.extend(problems)
+    try:  # registry links against the snapshot, when there is one
+        report.warnings = link_problems(report.models, read_snapshot(config.site.snapshot))
+    except CheckFailed as exc:
+        report.problems.append(Problem(exc.location or Location(config.site.snapshot), exc.message))
     if not paths:
         for path in sorted(FORMS_DIR.glob("*.yml")):
             if path.name != "config.yml":

@@ -80,3 +80,16 @@ def _collect_marks(
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _collect_marks(item, (*path, index), marks, file, error)
+    elif node.tag in _CHECKED_SCALARS:
+        # PyYAML raises a bare ValueError, with no line, for `2026-02-30` or a 5,000-digit integer.
+        try:
+            yaml.constructor.SafeConstructor().construct_object(node)
+        except ValueError as exc:
+            where = Location(file, node.start_mark.line + 1, node.start_mark.column + 1, dotted(path) or None)
+            raise error(f"{node.value[:40]!r} is not a valid {_SCALAR_NAMES[node.tag]}: {exc}", where) from None
+
+
+_SCALAR_NAMES = {
+    f"tag:yaml.org,2002:{tag}": name for tag, name in (("timestamp", "date"), ("int", "integer"), ("float", "number"))
+}
+_CHECKED_SCALARS = frozenset(_SCALAR_NAMES)

@@ -78,3 +78,23 @@ def test_the_pure_cores_do_no_io():
             for alias in node.names
         }
         assert not {m for m in imported if m.startswith(("bot.github", "github", "requests", "bot.cli"))}, relative
+
+
+def test_every_command_is_a_thin_edge():
+    """`run()` parses, calls one function of its capability, and emits: about 30 lines at most."""
+    lengths = {}
+    for path in sorted((BOT / "commands").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.FunctionDef) and node.name == "run":
+                lengths[path.stem] = node.end_lineno - node.lineno + 1
+    assert {"sync", "check_pr", "validate"} <= set(lengths)
+    assert {name: n for name, n in lengths.items() if n > 35} == {}
+
+
+def test_commands_import_their_capability_on_demand():
+    """A command module's top level imports only the standard library, `bot.cli` and `bot.errors`: `--help`
+    and the start of every command stay fast."""
+    for path in sorted((BOT / "commands").glob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("bot"):
+                assert node.module in ("bot.cli", "bot.errors"), f"{path.name} imports {node.module} at the top"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.config import config_from_document
 from bot.records.checklist import evaluate
@@ -56,6 +58,16 @@ CASES = [
     ("N/A refused when not allowed", "- [x] N/A: Rollback tested — batch job", "open"),
     ("empty body", "", "missing"),
     ("heading, not a task", "### [x] Rollback tested", "missing"),
+    ("struck out", "- [x] ~~Rollback tested~~", "open"),
+    ("struck out with one tilde", "- [x] ~Rollback tested~", "open"),
+    ("struck out in <del>", "- [x] <del>Rollback tested</del>", "open"),
+    ("struck out in <s>", "- [x] <s>Rollback</s> tested", "open"),
+    ("struck out in <strike>", "- [x] <STRIKE>Rollback tested</STRIKE>", "open"),
+    ("unclosed <del> strikes the rest", "- [x] <del>Rollback tested", "open"),
+    ("struck note only", "- [x] Rollback tested ~~on prod~~", "ticked"),
+    ("struck and ticked again", "- [x] ~~Rollback tested~~\n- [x] Rollback tested", "ticked"),
+    ("tilde in code is literal", "- [x] Rollback tested `~/drill`", "ticked"),
+    ("lone tilde", "- [x] Rollback tested ~ twice", "ticked"),
 ]
 
 
@@ -64,6 +76,11 @@ CASES = [
 )
 def test_checklist_cases(body, expected):
     assert evaluate(body, ONE).items[0].status == expected
+
+
+def test_a_struck_out_item_says_why_it_does_not_count():
+    result = evaluate("- [x] ~~Rollback tested~~", ONE).items[0]
+    assert (result.status, result.note, result.lines) == ("open", "struck out: struck-out text does not count", (1,))
 
 
 def test_block_quotes_can_be_ignored():
@@ -129,3 +146,20 @@ def test_checklist_command_reads_a_file_or_stdin(tmp_path):
     assert piped.code == 0 and json.loads(piped.stdout)["complete"] is True
     missing = run_cli(["checklist", str(tmp_path / "nope.md")], cwd=tmp_path)
     assert missing.code == 2 and "nope.md" in missing.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_body_gives_a_checklist_result(body):
+    assert evaluate(body, ONE).items[0].status in ("ticked", "open", "missing", "not applicable")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["~~{}~~", "~{}~", "<del>{}</del>", "<s>{}</s>", "<STRIKE>{}</strike>", "<del>{}"]),
+    st.text(alphabet=" *_`", max_size=3),
+    st.sampled_from(["- [x] ", "* [X]\t", "1. [x] ", "> - [x] "]),
+)
+def test_a_struck_out_item_never_counts_as_done(wrapper, decoration, marker):
+    body = marker + wrapper.format(decoration + "Rollback tested" + decoration[::-1])
+    assert evaluate(body, ONE).items[0].status != "ticked"

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
+from bot.records import slash_commands as commands
 from bot.records.forms import experiment_stage, form_for_labels, forms, read_record, render_body
 from bot.schemas import load_schema
 from tests.emulator import objects as gh_objects
@@ -183,6 +186,93 @@ def test_injection_is_kept_verbatim_in_the_record():
 def test_experiment_lifecycle_stage(values, labels, closed, stage):
     record = read_record(render("experiment", values), forms()["experiment"])
     assert experiment_stage(record, labels, closed) == stage
+
+
+# ---- slash commands, pure: text -> commands -> label changes -------------------------------------------
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("/outcome promote", [("outcome", "promote", 1)]),
+        (
+            "Looks good.\n/outcome Promote\n/hypothesis accepted",
+            [("outcome", "Promote", 2), ("hypothesis", "accepted", 3)],
+        ),
+        ("  /rollout 25%  ", [("rollout", "25%", 1)]),
+        ("/HELP", [("help", "", 1)]),
+        ("/timebox\t10 days", [("timebox", "10 days", 1)]),
+        ("text\n\n```\n/rollout 100\n```", []),  # code blocks are not commands
+        ("    /rollout 100", []),  # nor indented code
+        ("> /outcome abandon", []),  # nor quotes
+        ("- /outcome abandon", []),  # nor list items
+        ("see /outcome promote inline", []),  # a command starts its line
+        ("/", []),
+        ("/1abc", []),
+        ("/" + "x" * 32, []),  # names are at most 31 characters
+        ("<!-- /outcome promote -->", []),
+        ("\n".join(["/help"] * 25), [("help", "", n) for n in range(1, 11)]),  # at most ten
+    ],
+)
+def test_find_commands(body, expected):
+    assert [(c.name, c.argument, c.line) for c in commands.find_commands(body)] == expected
+
+
+def command(text: str) -> commands.Command:
+    (found,) = commands.find_commands(text)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("text", "labels", "add", "remove", "reply"),
+    [
+        ("/outcome promote", (), ("outcome: promote",), (), "recorded as `outcome: promote`"),
+        ("/outcome PROMOTE", ("outcome: iterate",), ("outcome: promote",), ("outcome: iterate",), "recorded"),
+        ("/outcome promote", ("outcome: promote",), (), (), "already recorded"),
+        ("/outcome promote", ("outcome: promote", "outcome: iterate"), (), ("outcome: iterate",), "recorded"),
+        ("/outcome maybe", (), (), (), "expected one of promote, iterate, abandon"),
+        ("/rollout 25%", ("rollout: 5%",), ("rollout: 25%",), ("rollout: 5%",), "recorded"),
+        ("/rollout 30", (), (), (), "expected one of 5, 25, 50, 100"),
+        ("/timebox 10d", ("timebox-expired",), ("timebox: 10d",), ("timebox-expired",), "recorded"),
+        ("/timebox 0", (), (), (), "1 to 90"),
+        ("/timebox 91", (), (), (), "1 to 90"),
+        ("/timebox ٣", (), (), (), "1 to 90"),  # digits, but not ASCII ones
+        ("/timebox ²", (), (), (), "1 to 90"),  # "²".isdigit(), yet int("²") raises
+        ("/deploy now", (), (), (), "is not a command I know"),
+    ],
+)
+def test_apply(text, labels, add, remove, reply):
+    outcome = commands.apply(command(text), labels)
+    assert (outcome.add, outcome.remove) == (add, remove)
+    assert reply in outcome.reply
+
+
+SOME_LABELS = ["ml-experiment", "outcome: promote", "outcome: iterate", "rollout: 5%", "timebox: 3d", "timebox-expired"]
+LABELS = st.lists(st.sampled_from(SOME_LABELS), unique=True).map(tuple)
+COMMAND_LINES = st.sampled_from(
+    ["/outcome promote", "/outcome abandon", "/hypothesis rejected", "/rollout 50", "/timebox 7", "/help", "/nope"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(labels=LABELS, line=COMMAND_LINES)
+def test_applying_a_command_twice_changes_nothing_the_second_time(labels, line):
+    first = commands.apply(command(line), labels)
+    after = tuple(label for label in labels if label not in first.remove) + first.add
+    second = commands.apply(command(line), after)
+    assert (second.add, second.remove) == ((), ())
+    prefixes = [label.split(":")[0] for label in after if ": " in label]
+    if first.add:  # a recorded value leaves exactly one label of its kind
+        assert prefixes.count(first.add[0].split(":")[0]) == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.text(max_size=2000))
+def test_any_comment_gives_at_most_ten_well_formed_commands(body):
+    found = commands.find_commands(body)
+    assert len(found) <= commands.MAX_COMMANDS
+    for c in found:
+        assert c.name == c.name.lower() and 1 <= len(c.name) <= 31 and "\n" not in c.argument
+        outcome = commands.apply(c, ())
+        assert all(label.isprintable() and len(label) <= 50 for label in outcome.add)
 
 
 # ---- end to end: one comment, commands, reminders ------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The PR gate end to end: `mlops-bot check-pr` posts the right status on the PR's current head."""
+"""The PR gate end to end: `mlops-bot check-pr` against the emulator posts the right status on the PR's
+current head, and holds against an author who tries to get a production change past it."""
 
 from __future__ import annotations
 
@@ -9,26 +10,31 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.emulator import GitHubEmulator
+from tests.emulator import GitHubEmulator, git_data
 from tests.emulator.state import Review
-from tests.emulator.webhooks import pull_request_event
+from tests.emulator.webhooks import pull_request_event, pull_request_review_event
 from tests.helpers import BOT_TOKEN, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
-COMPLETE = "\n".join(
-    f"- [x] {item}"
-    for item in ["Model validated", "A/B test configured", "Monitoring set up", "Rollback tested", "Alerts configured"]
-)
+ITEMS = ["Model validated", "A/B test configured", "Monitoring set up", "Rollback tested", "Alerts configured"]
+COMPLETE = "\n".join(f"- [x] {item}" for item in ITEMS)
 MODEL = yaml.safe_load((ROOT / "sample/registry/churn-classifier/2.1.0.yml").read_text())
+REGISTRY_FILE = "registry/churn-classifier/2.1.0.yml"
+CODEOWNERS = {".github/CODEOWNERS": "registry/churn-classifier/ @ana\n"}
+NEEDS_APPROVAL = "needs an approval on the head commit"
 
 
 def model_text(stage: str, **changes) -> str:
     return yaml.safe_dump({**MODEL, "stage": stage, "version": "2.1.0", **changes}, sort_keys=False)
 
 
+PRODUCTION = model_text("production")
+
+
 class Gate:
     def __init__(self, github: GitHubEmulator, workdir: Path) -> None:
         self.github = github
+        self.state = github.state
         self.workdir = workdir
         self.repo = github.state.repo("acme/ml")
         (workdir / ".github").mkdir()
@@ -37,16 +43,45 @@ class Gate:
     def config(self, text: str) -> None:
         (self.workdir / ".github" / "mlops.yml").write_text(text)
 
-    def pull(self, body: str, files: dict[str, str | None], base: dict[str, str] | None = None, **kwargs):
-        state = self.github.state
-        base_sha = state.commit(self.repo, base or {})
-        head_sha = state.commit(self.repo, {p: t for p, t in files.items() if t is not None}, parent=base_sha)
-        return state.pull_request(
-            self.repo, "Deploy", body=body, head_sha=head_sha, base_sha=base_sha, files=tuple(files), **kwargs
+    def pull(
+        self,
+        body: str,
+        files: dict[str, str | None],
+        base: dict[str, str] | None = None,
+        *,
+        symlinks: dict[str, str] | None = None,
+        user: str = "jo",
+        **kwargs,
+    ):
+        """A pull request from a branch off `main` (whose tip holds `base`) writing `files` (None deletes)."""
+        base_sha = git_data.commit(self.state, self.repo, base or {})
+        head_sha = git_data.commit(self.state, self.repo, files, parent=base_sha, symlinks=symlinks)
+        self.repo.branches["main"] = base_sha
+        pull = self.state.pull_request(
+            self.repo, "Deploy", body=body, user=user, head_sha=head_sha, base_sha=base_sha, **kwargs
         )
+        pull.files = git_data.pull_files(self.repo, base_sha, head_sha)
+        return pull
+
+    def push(self, pull, files: dict[str, str | None]) -> str:
+        pull.head_sha = git_data.commit(self.state, self.repo, files, parent=pull.head_sha)
+        pull.files = git_data.pull_files(self.repo, self.repo.branches["main"], pull.head_sha)
+        return pull.head_sha
+
+    def merge_into_main(self, files: dict[str, str | None]) -> str:
+        """Another change lands on main after the pull request branched off."""
+        self.repo.branches["main"] = git_data.commit(self.state, self.repo, files, parent=self.repo.branches["main"])
+        return self.repo.branches["main"]
+
+    def review(self, pull, login: str, state: str = "APPROVED", commit: str | None = None) -> Review:
+        review = self.state.register(
+            "PRR", Review, user=self.state.user(login), state=state, commit_id=commit or pull.head_sha
+        )
+        pull.reviews.append(review)
+        return review
 
     def check(self, pull, payload: dict | None = None, name: str = "pull_request_target"):
-        payload = payload or pull_request_event("opened", pull, self.github.state.user("jo"), self.github.urls)
+        payload = payload or pull_request_event("opened", pull, self.state.user("jo"), self.github.urls)
         path = self.workdir / f"{uuid.uuid4().hex}.json"
         path.write_text(json.dumps(payload))
         result = run_cli(
@@ -56,6 +91,7 @@ class Gate:
                 BOT_TOKEN, GITHUB_EVENT_NAME=name, GITHUB_EVENT_PATH=str(path), GITHUB_REPOSITORY="acme/ml"
             ),
         )
+        assert "Traceback" not in result.stderr, result.stderr
         return result, self.status(pull.head_sha)
 
     def status(self, sha: str):
@@ -68,9 +104,7 @@ def gate(github, tmp_path):
     return Gate(github, tmp_path)
 
 
-REGISTRY_FILE = "registry/churn-classifier/2.1.0.yml"
-
-
+# ---- what the gate does ----------------------------------------------------------------------------------
 def test_complete_checklist_passes(gate):
     pull = gate.pull(COMPLETE, {"deploy/churn.yaml": "replicas: 3"})
     result, status = gate.check(pull)
@@ -83,7 +117,7 @@ def test_incomplete_checklist_fails_with_what_is_missing(gate):
     pull = gate.pull(body, {"deploy/churn.yaml": "replicas: 3"})
     summary = gate.workdir / "summary.md"
     path = gate.workdir / "event.json"
-    path.write_text(json.dumps(pull_request_event("opened", pull, gate.github.state.user("jo"), gate.github.urls)))
+    path.write_text(json.dumps(pull_request_event("opened", pull, gate.state.user("jo"), gate.github.urls)))
     result = run_cli(
         ["check-pr"],
         cwd=gate.workdir,
@@ -107,7 +141,7 @@ def test_not_applicable_item_passes_when_allowed(gate):
     )
     result, status = gate.check(pull)
     assert status.state == "success", result.stdout
-    assert "batch scoring only" in result.stdout or result.code == 0
+    assert result.code == 0
 
 
 def test_no_deployment_in_this_change(gate):
@@ -124,8 +158,10 @@ def test_draft_is_pending(gate):
 
 
 def test_pull_request_from_a_fork_is_read_through_the_api(gate):
-    fork = gate.github.state.repo("mallory/ml", owner_type="User")
-    pull = gate.pull(COMPLETE, {REGISTRY_FILE: model_text("candidate")}, head_repo=fork)
+    fork = gate.state.repo("mallory/ml", owner_type="User")
+    pull = gate.pull(
+        COMPLETE, {"registry/churn-classifier/2.2.0.yml": model_text("candidate", version="2.2.0")}, head_repo=fork
+    )
     result, status = gate.check(pull)
     assert status.state == "success", result.stdout
     written = {p.name for p in gate.workdir.rglob("*") if p.is_file() and p.suffix != ".json"}
@@ -134,43 +170,36 @@ def test_pull_request_from_a_fork_is_read_through_the_api(gate):
 
 def test_status_goes_on_the_current_head_not_the_payloads(gate):
     pull = gate.pull(COMPLETE, {"deploy/x.yaml": "a: 1"})
-    stale = pull_request_event("opened", pull, gate.github.state.user("jo"), gate.github.urls)
+    stale = pull_request_event("opened", pull, gate.state.user("jo"), gate.github.urls)
     old_sha = pull.head_sha
-    pull.head_sha = gate.github.state.commit(gate.repo, {"deploy/x.yaml": "a: 2"})
+    gate.push(pull, {"deploy/x.yaml": "a: 2"})
     _, status = gate.check(pull, payload=stale)
     assert status is not None and gate.status(old_sha) is None
 
 
 def test_invalid_registry_file_fails_naming_file_and_line(gate):
     broken = model_text("candidate").replace("artifact_uri: s3://", "artifact_uri: not a uri ")
-    pull = gate.pull(COMPLETE, {REGISTRY_FILE: broken})
+    pull = gate.pull(COMPLETE, {"registry/churn-classifier/2.1.0.yml": broken})
     result, status = gate.check(pull)
     assert status.state == "failure"
     assert f"{REGISTRY_FILE}:3:1: artifact_uri" in result.stdout
 
 
 def test_skipping_a_stage_fails_with_the_rule(gate):
-    pull = gate.pull(COMPLETE, {REGISTRY_FILE: model_text("production")}, base={REGISTRY_FILE: model_text("candidate")})
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("candidate")})
     result, status = gate.check(pull)
     assert result.code == 1 and status.state == "failure"
     assert "stage 'candidate' may move to staging, archived; not to 'production'" in status.description
 
 
-def test_production_needs_an_allowed_approval(gate):
-    files = {REGISTRY_FILE: model_text("production")}
-    base = {REGISTRY_FILE: model_text("staging"), ".github/CODEOWNERS": "registry/churn-classifier/ @ana\n"}
-    pull = gate.pull(COMPLETE, files, base=base)
+def test_production_needs_an_allowed_approval_on_the_head(gate):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
     _, status = gate.check(pull)
     assert status.state == "failure"
-    assert "needs an approving review from an allowed reviewer" in status.description
-    state = gate.github.state
-    pull.reviews.append(
-        state.register("PRR", Review, user=state.user("bob"), state="APPROVED", commit_id=pull.head_sha)
-    )
+    assert f"{NEEDS_APPROVAL} {pull.head_sha[:7]} from ana" in status.description
+    gate.review(pull, "bob")
     assert gate.check(pull)[1].state == "failure"  # bob is not a code owner
-    pull.reviews.append(
-        state.register("PRR", Review, user=state.user("ana"), state="APPROVED", commit_id=pull.head_sha)
-    )
+    gate.review(pull, "ana")
     result, status = gate.check(pull)
     assert status.state == "success", result.stdout
 
@@ -178,35 +207,291 @@ def test_production_needs_an_allowed_approval(gate):
 def test_production_approval_by_a_configured_team(gate):
     gate.config("registry:\n  production_approvers: {teams: [acme/ml-leads], codeowners: false}\n")
     gate.repo.teams["acme/ml-leads"] = {"lee"}
-    pull = gate.pull(COMPLETE, {REGISTRY_FILE: model_text("production")}, base={REGISTRY_FILE: model_text("staging")})
-    pull.reviews.append(
-        gate.github.state.register(
-            "PRR", Review, user=gate.github.state.user("lee"), state="APPROVED", commit_id=pull.head_sha
-        )
-    )
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging")})
+    gate.review(pull, "lee")
     result, status = gate.check(pull)
     assert status.state == "success", result.stdout
 
 
 def test_production_without_complete_checklist_fails(gate):
-    pull = gate.pull(
-        "- [x] Model validated", {REGISTRY_FILE: model_text("production")}, base={REGISTRY_FILE: model_text("staging")}
-    )
+    pull = gate.pull("- [x] Model validated", {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging")})
     _, status = gate.check(pull)
     assert status.state == "failure"
 
 
+def test_no_one_allowed_to_approve_is_said_plainly(gate):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging")})
+    gate.review(pull, "ana")
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "no one may give it" in status.description
+
+
 def test_checklist_in_the_linked_deployment_issue(gate):
     gate.config("checklist:\n  source: issue\n")
-    issue = gate.github.state.issue(gate.repo, "Deploy churn 2.1", body=COMPLETE, labels=("ml-deployment",))
+    issue = gate.state.issue(gate.repo, "Deploy churn 2.1", body=COMPLETE, labels=("ml-deployment",))
     pull = gate.pull(f"Deploys #{issue.number}", {"deploy/x.yaml": "a: 1"})
-    assert gate.check(pull)[1].state == "success"
+    result, status = gate.check(pull)
+    assert status.state == "success", result.stdout + result.stderr
     unlinked = gate.pull("No link here", {"deploy/x.yaml": "a: 1"})
     assert "no deployment issue linked" in gate.check(unlinked)[1].description
 
 
 def test_merge_group_gets_a_status(gate):
-    sha = gate.github.state.commit(gate.repo, {"x": "y"})
+    sha = git_data.commit(gate.state, gate.repo, {"x": "y"})
     payload = {"action": "checks_requested", "merge_group": {"head_sha": sha}, "repository": {"full_name": "acme/ml"}}
     result, _ = gate.check(type("P", (), {"head_sha": sha})(), payload=payload, name="merge_group")
     assert result.code == 0 and gate.status(sha).state == "success"
+
+
+# ---- an author trying to get around it ------------------------------------------------------------------
+def test_a_production_version_edited_in_place_needs_an_approval(gate):
+    swapped = model_text("production", artifact_uri="s3://mallory/model.tar.gz")
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: swapped}, base={REGISTRY_FILE: PRODUCTION, **CODEOWNERS})
+    _, status = gate.check(pull)
+    assert status.state == "failure" and NEEDS_APPROVAL in status.description
+    gate.review(pull, "ana")
+    assert gate.check(pull)[1].state == "success"
+
+
+@pytest.mark.parametrize("new_stage", ["staging", "archived"])
+def test_moving_a_version_out_of_production_needs_an_approval(gate, new_stage):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: model_text(new_stage)}, base={REGISTRY_FILE: PRODUCTION, **CODEOWNERS})
+    _, status = gate.check(pull)
+    assert status.state == "failure" and NEEDS_APPROVAL in status.description
+
+
+def test_an_approval_given_on_an_older_commit_does_not_count(gate):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
+    approved = pull.head_sha
+    gate.review(pull, "ana")
+    assert gate.check(pull)[1].state == "success"
+    gate.push(pull, {REGISTRY_FILE: model_text("production", artifact_uri="s3://mallory/model.tar.gz")})
+    result, status = gate.check(pull)
+    assert status.state == "failure"
+    assert f"ana approved {approved[:7]}, an older commit" in result.stdout
+    gate.review(pull, "ana")
+    assert gate.check(pull)[1].state == "success"
+
+
+def test_a_dismissed_approval_does_not_count(gate):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
+    review = gate.review(pull, "ana")
+    assert gate.check(pull)[1].state == "success"
+    review.state = "DISMISSED"  # what GitHub does to a review an admin dismisses
+    assert gate.check(pull)[1].state == "failure"
+
+
+def test_a_later_request_for_changes_cancels_an_approval(gate):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
+    gate.review(pull, "ana")
+    gate.review(pull, "ana", "COMMENTED")
+    assert gate.check(pull)[1].state == "success"  # a comment does not cancel it
+    gate.review(pull, "ana", "CHANGES_REQUESTED")
+    assert gate.check(pull)[1].state == "failure"
+
+
+def test_the_author_cannot_approve_their_own_change_even_when_listed(gate):
+    gate.config("registry:\n  production_approvers: {users: [Jo], teams: [acme/ml-leads]}\n")
+    gate.repo.teams["acme/ml-leads"] = {"jo"}
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging")}, user="jo")
+    gate.review(pull, "JO")  # GitHub refuses this; a bot must not rely on it
+    _, status = gate.check(pull)
+    assert status.state == "failure" and NEEDS_APPROVAL in status.description
+
+
+def test_approver_logins_match_whatever_their_case(gate):
+    pull = gate.pull(
+        COMPLETE,
+        {REGISTRY_FILE: PRODUCTION},
+        base={REGISTRY_FILE: model_text("staging"), ".github/CODEOWNERS": "/registry/ @Ana\n"},
+    )
+    gate.review(pull, "ana")
+    assert gate.check(pull)[1].state == "success"
+
+
+def test_a_codeowners_change_in_the_same_pull_request_does_not_count(gate):
+    files = {REGISTRY_FILE: PRODUCTION, ".github/CODEOWNERS": "registry/ @mallory\n"}
+    pull = gate.pull(COMPLETE, files, base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
+    gate.review(pull, "mallory")
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "from ana" in status.description
+
+
+def test_a_stale_review_event_payload_is_not_trusted(gate):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
+    review = gate.review(pull, "ana")
+    payload = pull_request_review_event("submitted", pull, review, gate.state.user("ana"), gate.github.urls)
+    gate.push(pull, {REGISTRY_FILE: model_text("production", artifact_uri="s3://mallory/model.tar.gz")})
+    result, status = gate.check(pull, payload=payload, name="pull_request_review")
+    assert status.state == "failure" and NEEDS_APPROVAL in status.description, result.stdout
+
+
+def test_draft_state_is_read_from_github_not_the_payload(gate):
+    pull = gate.pull("", {"deploy/x.yaml": "a: 1"}, draft=True)
+    as_draft = pull_request_event("opened", pull, gate.state.user("jo"), gate.github.urls)
+    pull.draft = False  # flipped to ready for review
+    assert gate.check(pull, payload=as_draft)[1].state == "failure"
+    as_ready = pull_request_event("ready_for_review", pull, gate.state.user("jo"), gate.github.urls)
+    pull.draft = True  # and back
+    assert gate.check(pull, payload=as_ready)[1].state == "pending"
+
+
+def test_a_promotion_past_the_3000_file_listing_is_still_seen(gate):
+    noise = {f"assets/{i:04}.txt": "x" for i in range(3000)}
+    pull = gate.pull("", {**noise, REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging")})
+    assert len(pull.files) == 3001  # GitHub lists the first 3,000
+    result, status = gate.check(pull)
+    assert status.state == "failure", result.stdout
+    assert f"FAIL registry {REGISTRY_FILE}: a change to a production version needs a complete" in result.stdout
+
+
+def test_a_deployment_path_past_the_3000_file_listing_is_still_seen(gate):
+    noise = {f"assets/{i:04}.txt": "x" for i in range(3000)}
+    pull = gate.pull("", {**noise, "serving/churn.yaml": "replicas: 9"})
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "0/5 done" in status.description
+
+
+def test_a_change_too_large_to_list_fails_and_says_why(gate, monkeypatch):
+    monkeypatch.setattr(git_data, "RECURSIVE_TREE_LIMIT", 50)
+    noise = {f"assets/{i:04}.txt": "x" for i in range(3000)}
+    pull = gate.pull(COMPLETE, {**noise, "serving/churn.yaml": "replicas: 9"})
+    _, status = gate.check(pull)
+    assert status.state == "failure"
+    assert "too many files to check" in status.description and "split the pull request" in status.description
+
+
+def test_a_version_renamed_out_of_the_registry_is_a_deletion(gate):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: None, "attic/2.1.0.yml": PRODUCTION}, base={REGISTRY_FILE: PRODUCTION})
+    listed = {f["filename"]: f for f in pull.files}
+    assert listed["attic/2.1.0.yml"]["status"] == "renamed"
+    assert listed["attic/2.1.0.yml"]["previous_filename"] == REGISTRY_FILE
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "deleting (or renaming) a model version" in status.description
+
+
+def test_a_production_file_renamed_into_the_registry_is_a_new_version(gate):
+    pull = gate.pull(
+        COMPLETE, {"drafts/2.1.0.yml": None, REGISTRY_FILE: PRODUCTION}, base={"drafts/2.1.0.yml": PRODUCTION}
+    )
+    assert any(f["status"] == "renamed" for f in pull.files)
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "must start as 'candidate'" in status.description
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("Registry/churn-classifier/2.1.0.yml", "names are case-sensitive"),
+        ("registry/churn-classifier/2.1.0.yaml", "a model version lives at registry/<model_name>/<version>.yml"),
+        ("registry/churn-classifier/2.1.0.YML", "a model version lives at"),
+        ("registry/churn-classifier/old/2.1.0.yml", "a model version lives at"),
+    ],
+)
+def test_a_production_version_under_another_name_is_refused(gate, path, problem):
+    gate.config("gate:\n  deployment_paths: [deploy/**]\n")  # the registry is judged whatever the paths say
+    pull = gate.pull(COMPLETE, {path: PRODUCTION}, base={REGISTRY_FILE: model_text("staging")})
+    _, status = gate.check(pull)
+    assert status.state == "failure" and problem in status.description
+
+
+def test_a_symlink_in_the_registry_is_refused(gate):
+    pull = gate.pull(
+        COMPLETE,
+        {"deploy/evil.yml": model_text("production", artifact_uri="s3://mallory/model.tar.gz")},
+        base={REGISTRY_FILE: PRODUCTION},
+        symlinks={REGISTRY_FILE: "../../deploy/evil.yml"},
+    )
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "symlinks are not allowed in the registry" in status.description
+
+
+def test_a_registry_folder_replaced_by_a_symlink_is_refused(gate):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: None}, base={REGISTRY_FILE: PRODUCTION}, symlinks={"registry": "deploy"})
+    _, status = gate.check(pull)
+    assert status.state == "failure"
+
+
+def test_main_moving_on_does_not_blame_the_pull_request(gate):
+    pull = gate.pull(COMPLETE, {"deploy/x.yaml": "a: 1"}, base={REGISTRY_FILE: model_text("staging")})
+    gate.merge_into_main({"registry/churn-classifier/2.2.0.yml": model_text("candidate", version="2.2.0")})
+    result, status = gate.check(pull)
+    assert status.state == "success", result.stdout
+
+
+def test_an_edit_on_a_stale_branch_to_a_version_promoted_on_main_needs_an_approval(gate):
+    pull = gate.pull(
+        COMPLETE,
+        {REGISTRY_FILE: model_text("staging", artifact_uri="s3://mallory/model.tar.gz")},
+        base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS},
+    )
+    gate.merge_into_main({REGISTRY_FILE: PRODUCTION})  # approved elsewhere, after this branch was cut
+    _, status = gate.check(pull)
+    assert status.state == "failure" and NEEDS_APPROVAL in status.description
+
+
+# ---- the linked deployment issue ---------------------------------------------------------------------------
+@pytest.fixture
+def issue_gate(gate):
+    gate.config("checklist:\n  source: issue\n")
+    return gate
+
+
+@pytest.mark.parametrize(
+    ("labels", "association", "problem"),
+    [
+        ((), "MEMBER", "does not carry the ml-deployment label"),
+        (("ml-deployment",), "CONTRIBUTOR", "who may not approve and has no write access"),
+        (("ml-deployment",), "NONE", "who may not approve and has no write access"),
+    ],
+)
+def test_a_linked_issue_counts_only_when_labelled_and_written_by_someone_trusted(
+    issue_gate, labels, association, problem
+):
+    issue = issue_gate.state.issue(
+        issue_gate.repo, "Deploy", body=COMPLETE, labels=labels, user="mallory", author_association=association
+    )
+    pull = issue_gate.pull(f"Deploys #{issue.number}", {"deploy/x.yaml": "a: 1"})
+    _, status = issue_gate.check(pull)
+    assert status.state == "failure" and problem in status.description
+
+
+def test_an_issue_written_by_a_listed_approver_counts(issue_gate):
+    issue_gate.config("checklist:\n  source: issue\nregistry:\n  production_approvers: {users: [Lee]}\n")
+    issue = issue_gate.state.issue(
+        issue_gate.repo, "Deploy", body=COMPLETE, labels=("ML-Deployment",), user="lee", author_association="NONE"
+    )
+    pull = issue_gate.pull(f"Deploys #{issue.number}", {"deploy/x.yaml": "a: 1"})
+    assert issue_gate.check(pull)[1].state == "success"
+
+
+def test_the_pull_request_itself_is_not_its_deployment_issue(issue_gate):
+    pull = issue_gate.pull(COMPLETE, {"deploy/x.yaml": "a: 1"})
+    pull.issue.body = f"{COMPLETE}\n\nDeploys #{pull.issue.number}"
+    pull.issue.labels = [issue_gate.state.label(issue_gate.repo, "ml-deployment")]
+    _, status = issue_gate.check(pull)
+    assert status.state == "failure" and "is this pull request" in status.description
+
+
+def test_another_pull_request_is_not_a_deployment_issue(issue_gate):
+    other = issue_gate.pull(COMPLETE, {"deploy/y.yaml": "a: 1"})
+    other.issue.labels = [issue_gate.state.label(issue_gate.repo, "ml-deployment")]
+    pull = issue_gate.pull(f"Deploys #{other.issue.number}", {"deploy/x.yaml": "a: 1"})
+    _, status = issue_gate.check(pull)
+    assert status.state == "failure" and "is a pull request" in status.description
+
+
+def test_a_missing_issue_is_named(issue_gate):
+    pull = issue_gate.pull("Deploys #999", {"deploy/x.yaml": "a: 1"})
+    _, status = issue_gate.check(pull)
+    assert status.state == "failure" and "issue #999 was not found" in status.description
+
+
+def test_struck_out_items_are_not_done(issue_gate):
+    struck = COMPLETE.replace("Model validated", "~~Model validated~~").replace(
+        "Rollback tested", "<del>Rollback tested</del>"
+    )
+    issue = issue_gate.state.issue(issue_gate.repo, "Deploy", body=struck, labels=("ml-deployment",))
+    pull = issue_gate.pull(f"Deploys #{issue.number}", {"deploy/x.yaml": "a: 1"})
+    _, status = issue_gate.check(pull)
+    assert (status.state, status.description) == ("failure", "3/5 done: missing Model validated, Rollback tested")

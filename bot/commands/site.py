@@ -1,21 +1,18 @@
-"""`mlops-bot site build|serve`: write the generated pages, then run MkDocs on them."""
+"""`mlops-bot site build|serve|generate`: write the generated pages, then run MkDocs on them.
+
+Every registry file left out of the site and every registry link that does not hold is printed as a
+warning with its file and line; `--strict` fails on them (and on MkDocs' own warnings).
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
-from pathlib import Path
-
-import yaml
 
 from bot.cli import add_format, emit
-from bot.config import load_config
-from bot.errors import EXIT_CHECK_FAILED, EXIT_OK, ConfigError, Location
-from bot.site.generate import generate
-from bot.site.plugin import PAGES_READY
+from bot.errors import EXIT_OK, CheckFailed
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -25,59 +22,55 @@ def register(parser: argparse.ArgumentParser) -> None:
         help="build the site, serve it with live reload, or only write the generated pages",
     )
     parser.add_argument("--mkdocs-config", default="mkdocs.yml", help="the MkDocs configuration (default: mkdocs.yml)")
-    parser.add_argument("--strict", action="store_true", help="fail the build on MkDocs warnings")
+    parser.add_argument(
+        "--strict", action="store_true", help="fail on a skipped registry file, a broken link or an MkDocs warning"
+    )
+    parser.add_argument(
+        "--dev-addr",
+        type=_address,
+        metavar="HOST:PORT",
+        help="where `serve` listens (default: MkDocs' dev_addr, localhost:8000)",
+    )
     add_format(parser)
 
 
-def _docs_dir(mkdocs_config: str) -> Path:
-    path = Path(mkdocs_config)
-    try:
-        # MkDocs configurations may carry !!python tags; only docs_dir matters here.
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Lenient)
-    except FileNotFoundError:
-        raise ConfigError("MkDocs configuration not found", Location(str(path))) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", Location(str(path))) from None
-    return path.parent / (data or {}).get("docs_dir", "docs")
-
-
-class _Lenient(yaml.SafeLoader):
-    pass
-
-
-_Lenient.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-_Lenient.add_multi_constructor("!", lambda loader, suffix, node: None)
+def _address(text: str) -> str:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:8000)")
+    return text
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.config import load_config
+    from bot.site.engine import docs_dir, mkdocs_command, run_child
+    from bot.site.generate import generate
+    from bot.site.plugin import PAGES_READY
+
     config = load_config(args.config)
     started = time.perf_counter()
-    counts = generate(config, _docs_dir(args.mkdocs_config))
-    generated = time.perf_counter() - started
-    if args.action == "generate":
-        emit(
-            args,
-            {**counts, "generate_seconds": round(generated, 3)},
-            f"wrote {counts['pages']} pages in {generated:.2f}s",
-        )
-        return EXIT_OK
-    env = {**os.environ}
-    if args.config:
-        env["MLOPS_CONFIG"] = args.config
-    if args.action == "build":
-        env[PAGES_READY] = "1"  # the plugin need not render them again
-    command = [sys.executable, "-m", "mkdocs", args.action, "-f", args.mkdocs_config]
-    if args.strict and args.action == "build":
-        command.append("--strict")
-    done = subprocess.run(command, env=env, check=False)
+    generated = generate(config, docs_dir(args.mkdocs_config))
+    seconds = time.perf_counter() - started
+    for line in generated.warnings + _left_out_count(len(generated.left_out)):
+        print(f"warning: {line}", file=sys.stderr)
+    if args.strict and generated.warnings:
+        raise CheckFailed(f"{len(generated.warnings)} warning(s) about the registry, and --strict fails on them")
+    if args.action != "generate":
+        env = {**os.environ, PAGES_READY: "1", **({"MLOPS_CONFIG": args.config} if args.config else {})}
+        command = mkdocs_command(args.action, args.mkdocs_config, strict=args.strict, dev_addr=args.dev_addr)
+        finished = run_child(command, env)
+        if finished.returncode != 0 and not (finished.stopped and args.action == "serve"):
+            raise CheckFailed(f"mkdocs {args.action} failed (exit {finished.returncode})")
     total = time.perf_counter() - started
-    if done.returncode != 0:
-        print(f"error: mkdocs {args.action} failed (exit {done.returncode})", file=sys.stderr)
-        return EXIT_CHECK_FAILED
     emit(
         args,
-        {**counts, "generate_seconds": round(generated, 3), "total_seconds": round(total, 3)},
-        f"built {counts['pages']} generated pages ({counts['models']} model versions, {counts['issues']} issues): "
-        f"generation {generated:.2f}s of {total:.2f}s",
+        {**generated.counts(), "generate_seconds": round(seconds, 3), "total_seconds": round(total, 3)},
+        f"{'wrote' if args.action == 'generate' else 'built'} {generated.pages} generated pages "
+        f"({generated.models} model versions, {generated.issues} issues; {generated.written} rewritten): "
+        f"generation {seconds:.2f}s of {total:.2f}s",
     )
     return EXIT_OK
+
+
+def _left_out_count(count: int) -> list[str]:
+    return [f"{count} registry file(s) left out of the site; `mlops-bot validate` lists every problem"] if count else []

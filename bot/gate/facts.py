@@ -2,36 +2,273 @@
 
 Nothing from the pull request is checked out or run; its description, files, registry contents and
 reviews are read through the API, so the gate is safe for pull requests from forks.
+
+Registry changes come from git trees, never from the pull request's file listing (which stops at 3,000
+files and reports renames as one row): the registry folder is listed at three commits — the base
+branch's tip now, the merge base, and the head — and a path counts when the head differs from both the
+merge base (the pull request changed it) and the base tip (merging would change the branch). Folders
+whose names differ from the registry's only in case are listed too, so the rules can refuse them.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from github import GithubException
 
 from bot.config import Config
-from bot.gate.rules import PullRequestFacts, RegistryChange, linked_issue, registry_paths
+from bot.gate.rules import (
+    Approvers,
+    LinkedIssue,
+    PullRequestFacts,
+    RegistryChange,
+    Review,
+    Version,
+    latest_approvals,
+    linked_issue,
+)
 from bot.records.codeowners import CODEOWNERS_PATHS, owners_of
+
+MAX_REGISTRY_CHANGES = 300  # registry files judged in one pull request; past it the gate asks for a split
+MAX_REGISTRY_FILE_BYTES = 1_048_576
+SPLIT = "split the pull request"
+
+
+class Unseen(Exception):
+    """Part of the change could not be read: the gate fails with this reason."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A tree entry: what git stores for a path."""
+
+    mode: str
+    type: str  # blob, tree, commit
+    sha: str
+    size: int = 0
+
+    @property
+    def kind(self) -> str:
+        return {"120000": "symlink", "160000": "submodule"}.get(self.mode, "file")
+
+    def same_content(self, other: Entry | None) -> bool:
+        return other is not None and (self.mode, self.sha) == (other.mode, other.sha)
+
+
+class GitReader:
+    """Trees and blobs through GitHub's git data API (one repository)."""
+
+    def __init__(self, repo: Any, requester: Any) -> None:
+        self.repo = repo
+        self.requester = requester
+        self.api = repo.url
+
+    def _get(self, path: str, **parameters: Any) -> Any:
+        _, data = self.requester.requestJsonAndCheck("GET", f"{self.api}{path}", parameters=parameters or None)
+        return data
+
+    def compare(self, base_ref: str, head_sha: str) -> tuple[str, str]:
+        """(the base branch's tip now, the merge base of it and the head)."""
+        try:
+            data = self._get(f"/compare/{urllib.parse.quote(base_ref, safe='/')}...{head_sha}", per_page=1)
+        except GithubException as exc:
+            if exc.status != 404:
+                raise
+            raise Unseen(f"cannot compare {base_ref} with the head {head_sha[:7]} (no common history)") from None
+        return data["base_commit"]["sha"], data["merge_base_commit"]["sha"]
+
+    def tree(self, sha: str, *, recursive: bool = False) -> list[tuple[str, Entry]]:
+        data = self._get(f"/git/trees/{sha}", **({"recursive": "1"} if recursive else {}))
+        if data.get("truncated"):
+            raise Unseen(f"too many files to check (GitHub truncated a tree listing); {SPLIT}")
+        rows = data["tree"]
+        return [(row["path"], Entry(row["mode"], row["type"], row["sha"], row.get("size") or 0)) for row in rows]
+
+    def files_under(self, commit_sha: str, folder: str) -> dict[str, Entry]:
+        """Every non-folder entry below `folder` (and below folders named like it in another case), by path;
+        an entry where a folder of that path should be is listed as itself."""
+        found: dict[str, Entry] = {}
+        level = [("", commit_sha)]
+        for name in folder.strip("/").split("/"):
+            deeper = []
+            for prefix, tree_sha in level:
+                for path, entry in self.tree(tree_sha):
+                    if path.lower() != name.lower():
+                        continue
+                    if entry.type == "tree":
+                        deeper.append((f"{prefix}{path}/", entry.sha))
+                    else:
+                        found[prefix + path] = entry
+            level = deeper
+        for prefix, tree_sha in level:
+            for path, entry in self.tree(tree_sha, recursive=True):
+                if entry.type != "tree":
+                    found[prefix + path] = entry
+        return found
+
+    def all_files(self, commit_sha: str) -> dict[str, Entry]:
+        return {path: entry for path, entry in self.tree(commit_sha, recursive=True) if entry.type != "tree"}
+
+    def version(self, entry: Entry | None) -> Version | None:
+        if entry is None:
+            return None
+        if entry.kind != "file":
+            return Version(entry.kind)  # type: ignore[arg-type]
+        if entry.size > MAX_REGISTRY_FILE_BYTES:
+            return Version("file", None, f"larger than {MAX_REGISTRY_FILE_BYTES // 1_048_576} MiB")
+        data = self._get(f"/git/blobs/{entry.sha}")
+        try:
+            return Version("file", base64.b64decode(data["content"]).decode("utf-8"))
+        except (binascii.Error, UnicodeDecodeError):
+            return Version("file", None, "not UTF-8 text")
 
 
 def gather_facts(repo: Any, pull: Any, config: Config, requester: Any) -> PullRequestFacts:
-    files = list(pull.get_files())
-    changed = tuple(f.filename for f in files)
-    removed = {f.filename for f in files if f.status == "removed"}
-    body = pull.body
-    issue_number = linked_issue(body) if config.checklist.source in ("issue", "both") else None
-    issue_body = repo.get_issue(issue_number).body if issue_number else None
-    changes = []
-    for path in registry_paths(changed, config):
-        head_text = None if path in removed else _text_at(repo, path, pull.head.sha)
-        changes.append(RegistryChange(path, _text_at(repo, path, pull.base.sha), head_text))
-    approvals: dict[str, tuple[str, ...]] = {}
-    if any(c.head_text and "production" in c.head_text for c in changes):
-        approvals = _allowed_approvals(repo, pull, [c.path for c in changes], config, requester)
+    head_sha, author = pull.head.sha, pull.user.login
+    git = GitReader(repo, requester)
+    unseen = None
+    try:
+        base_tip, merge_base = git.compare(pull.base.ref, head_sha)
+        changed = _changed_files(git, pull, merge_base, head_sha)
+        changes = _registry_changes(git, config.registry.path, base_tip, merge_base, head_sha)
+    except Unseen as exc:
+        unseen, changed, changes, base_tip = str(exc), (), (), pull.base.sha
+    reviews = ()
+    if changes:
+        reviews = tuple(Review(r.user.login, r.state, r.commit_id) for r in pull.get_reviews() if r.user is not None)
+    resolver = _Approvers(repo, requester, config, base_tip)
+    approvers = {c.path: resolver.for_path(c.path, latest_approvals(reviews, author)) for c in changes}
     return PullRequestFacts(
-        pull.number, bool(pull.draft), body, changed, issue_number, issue_body, tuple(changes), approvals
+        number=pull.number,
+        draft=bool(pull.draft),
+        body=pull.body,
+        changed_files=changed,
+        author=author,
+        head_sha=head_sha,
+        registry_changes=changes,
+        linked_issue=_linked_issue(repo, pull.body, config, resolver),
+        reviews=reviews,
+        approvers=approvers,
+        unseen=unseen,
     )
+
+
+def _changed_files(git: GitReader, pull: Any, merge_base: str, head_sha: str) -> tuple[str, ...]:
+    """Every path the pull request changes (renames under both names). The files API lists at most
+    3,000; past that the trees of the merge base and the head are compared instead."""
+    listed = list(pull.get_files())
+    if len(listed) >= pull.changed_files:
+        renamed_from = {f.previous_filename for f in listed if f.previous_filename}
+        return tuple(sorted({f.filename for f in listed} | renamed_from))
+    before, after = git.all_files(merge_base), git.all_files(head_sha)
+    return tuple(sorted(path for path in before.keys() | after.keys() if not _same(before.get(path), after.get(path))))
+
+
+def _registry_changes(
+    git: GitReader, folder: str, base_tip: str, merge_base: str, head_sha: str
+) -> tuple[RegistryChange, ...]:
+    tip, head = git.files_under(base_tip, folder), git.files_under(head_sha, folder)
+    common = tip if merge_base == base_tip else git.files_under(merge_base, folder)  # an up-to-date branch
+    changed = []
+    for path in sorted(tip.keys() | common.keys() | head.keys()):
+        ours = head.get(path)
+        by_pull = not _same(ours, common.get(path))
+        on_merge = not _same(ours, tip.get(path))
+        if by_pull and on_merge:
+            changed.append(path)
+    if len(changed) > MAX_REGISTRY_CHANGES:
+        raise Unseen(f"{len(changed)} registry files changed, more than {MAX_REGISTRY_CHANGES} the gate reads; {SPLIT}")
+    return tuple(RegistryChange(p, git.version(tip.get(p)), git.version(head.get(p))) for p in changed)
+
+
+def _same(left: Entry | None, right: Entry | None) -> bool:
+    return left.same_content(right) if left is not None else right is None
+
+
+class _Approvers:
+    """Who may approve a registry path: listed users and teams, and the path's code owners as the base
+    branch's CODEOWNERS names them (a CODEOWNERS change in the pull request itself does not count)."""
+
+    def __init__(self, repo: Any, requester: Any, config: Config, base_tip: str) -> None:
+        self.repo, self.requester, self.base_tip = repo, requester, base_tip
+        self.rules = config.registry.production_approvers
+        self._codeowners: str | None = None
+        self._memberships: dict[tuple[str, str], bool] = {}
+
+    def codeowners(self) -> str:
+        if self._codeowners is None:
+            texts = (_text_at(self.repo, path, self.base_tip) for path in CODEOWNERS_PATHS)
+            self._codeowners = next((t for t in texts if t), "") if self.rules.codeowners else ""
+        return self._codeowners
+
+    def for_path(self, path: str, approved: Iterable[str]) -> Approvers:
+        owners = owners_of(path, self.codeowners()) if self.rules.codeowners else []
+        users = [*self.rules.users, *(o for o in owners if "/" not in o)]
+        teams = [*self.rules.teams, *(o for o in owners if "/" in o)]
+        named = tuple(dict.fromkeys([*users, *(f"@{t}" for t in teams)]))
+        allowed = frozenset(login for login in approved if self.may_approve(login, users, teams))
+        return Approvers(named, allowed)
+
+    def may_approve(self, login: str, users: Iterable[str], teams: Iterable[str]) -> bool:
+        if login.lower() in {u.lower() for u in users}:
+            return True
+        return any(self._in_team(login, team) for team in teams)
+
+    def _in_team(self, login: str, team: str) -> bool:
+        key = (team.lower(), login.lower())
+        if key not in self._memberships:
+            org, _, slug = team.partition("/")
+            try:
+                _, data = self.requester.requestJsonAndCheck(
+                    "GET",
+                    f"/orgs/{urllib.parse.quote(org)}/teams/{urllib.parse.quote(slug)}/memberships/"
+                    f"{urllib.parse.quote(login)}",
+                )
+                self._memberships[key] = (data or {}).get("state") == "active"  # not a pending invitation
+            except GithubException as exc:
+                if exc.status != 404:
+                    raise
+                self._memberships[key] = False
+        return self._memberships[key]
+
+
+def _linked_issue(repo: Any, body: str | None, config: Config, approvers: _Approvers) -> LinkedIssue | None:
+    if config.checklist.source not in ("issue", "both"):
+        return None
+    number = linked_issue(body)
+    if number is None:
+        return None
+    try:
+        issue = repo.get_issue(number).raw_data
+    except GithubException as exc:
+        if exc.status in (404, 410):  # never existed, or deleted
+            return LinkedIssue(number, "missing")
+        raise
+    if not _same_repository(str(issue.get("repository_url", "")), repo.url):
+        return LinkedIssue(number, "elsewhere")  # transferred: GitHub redirects to the new repository
+    author = (issue.get("user") or {}).get("login") or ""
+    rules = approvers.rules
+    return LinkedIssue(
+        number,
+        "yes",
+        is_pull_request=issue.get("pull_request") is not None,
+        labels=tuple(label.get("name", "") for label in issue.get("labels") or ()),
+        author=author,
+        author_association=str(issue.get("author_association") or "NONE"),
+        author_may_approve=bool(author) and approvers.may_approve(author, rules.users, rules.teams),
+        body=issue.get("body"),
+    )
+
+
+def _same_repository(url: str, repo_url: str) -> bool:
+    """Whether an API URL names this repository (`repo.url` may be a path relative to the API)."""
+    path, ours = urllib.parse.urlsplit(url).path.lower(), urllib.parse.urlsplit(repo_url).path.lower()
+    return path == ours or path.endswith(ours)
 
 
 def _text_at(repo: Any, path: str, ref: str) -> str | None:
@@ -42,39 +279,3 @@ def _text_at(repo: Any, path: str, ref: str) -> str | None:
             return None
         raise
     return content.decoded_content.decode("utf-8", errors="replace")
-
-
-def _allowed_approvals(
-    repo: Any, pull: Any, paths: list[str], config: Config, requester: Any
-) -> dict[str, tuple[str, ...]]:
-    latest: dict[str, str] = {}
-    for review in pull.get_reviews():
-        if review.user and review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
-            latest[review.user.login] = review.state
-    approved = [login for login, state in latest.items() if state == "APPROVED"]
-    if not approved:
-        return {}
-    rules = config.registry.production_approvers
-    codeowners = None
-    if rules.codeowners:
-        codeowners = next((t for t in (_text_at(repo, p, pull.base.sha) for p in CODEOWNERS_PATHS) if t), None)
-    result = {}
-    for path in paths:
-        owners = owners_of(path, codeowners) if codeowners else []
-        users = {u.lower() for u in rules.users} | {o.lower() for o in owners if "/" not in o}
-        teams = list(rules.teams) + [o for o in owners if "/" in o]
-        allowed = [login for login in approved if login.lower() in users or _in_any_team(requester, login, teams)]
-        result[path] = tuple(allowed)
-    return result
-
-
-def _in_any_team(requester: Any, login: str, teams: list[str]) -> bool:
-    for team in teams:
-        org, slug = team.split("/", 1)
-        try:
-            requester.requestJsonAndCheck("GET", f"/orgs/{org}/teams/{slug}/memberships/{login}")
-            return True
-        except GithubException as exc:
-            if exc.status != 404:
-                raise
-    return False

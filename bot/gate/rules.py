@@ -1,16 +1,22 @@
-"""The PR gate, pure: what a pull request changes and says -> one commit status.
+"""The PR gate, pure: what a pull request changes, says and was approved with -> one commit status.
 
-Deployment-relevant pull requests must carry a complete deployment checklist and valid registry
-files whose stage changes follow the rules; a move to production also needs an approving review
-from someone the configuration allows.
+What it guarantees (the README's "What the gate guarantees" says the same):
+- every change to a file in the registry that touches a production version — its content, its stage,
+  its removal or rename, production on the base side or on the head side — needs a complete deployment
+  checklist and an approval, given on the current head commit, by someone the configuration allows who
+  is not the pull request's author;
+- when the bot could not see the whole change (`PullRequestFacts.unseen`), the gate fails and says why;
+- a linked deployment issue counts only if it carries `ml-deployment`, is not a pull request, and was
+  written by an allowed approver or someone with write association.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from typing import Literal
 
 from bot.config import Config
 from bot.errors import CheckFailed
@@ -18,18 +24,59 @@ from bot.records.checklist import ChecklistResult, evaluate
 from bot.records.registry import check_model_document, transition_problem
 from bot.yaml_source import parse_yaml
 
-_LINKED_ISSUE = re.compile(
-    r"\b(?:deploys|deploy|closes|close|closed|fixes|fix|fixed|resolves|resolve|resolved)"
-    r"\s*:?\s+#(\d+)\b",
-    re.IGNORECASE,
+PRODUCTION = "production"
+DEPLOYMENT_LABEL = "ml-deployment"
+WRITE_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
+CLOSING_WORDS = frozenset(
+    {"deploys", "deploy", "closes", "close", "closed", "fixes", "fix", "fixed", "resolves", "resolve", "resolved"}
 )
+MAX_BODY = 262_144  # characters searched for a linked issue; GitHub caps bodies at 65,536
+_WORD = re.compile(r"[0-9A-Za-z_]+")  # a run of word characters: nothing to backtrack into
+
+
+@dataclass(frozen=True)
+class Version:
+    """One side of a registry path: a regular file (its text; None if unreadable), a symlink or a submodule."""
+
+    kind: Literal["file", "symlink", "submodule"]
+    text: str | None = None
+    unreadable: str | None = None  # why `text` is None for a file ("not UTF-8", "larger than 1 MiB")
 
 
 @dataclass(frozen=True)
 class RegistryChange:
+    """A path in (or named like) the registry folder whose merge would change the base branch."""
+
     path: str
-    base_text: str | None  # None: the file is new
-    head_text: str | None  # None: the file was deleted
+    base: Version | None  # None: not on the base branch (a new file, or renamed in)
+    head: Version | None  # None: not at the head (deleted, or renamed away)
+
+
+@dataclass(frozen=True)
+class Review:
+    login: str
+    state: str  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED (in the order given)
+    commit_id: str | None
+
+
+@dataclass(frozen=True)
+class Approvers:
+    """Who may approve one registry path, and which of the pull request's reviewers are among them."""
+
+    named: tuple[str, ...]  # as configured: `ana`, `@acme/ml-leads` (for the message)
+    reviewers: frozenset[str] = frozenset()  # lower-cased logins of reviewers who are allowed
+
+
+@dataclass(frozen=True)
+class LinkedIssue:
+    number: int
+    found: Literal["yes", "missing", "elsewhere"]  # elsewhere: transferred to another repository
+    is_pull_request: bool = False
+    labels: tuple[str, ...] = ()
+    author: str = ""
+    author_association: str = "NONE"
+    author_may_approve: bool = False  # a listed approver user, or in a listed team
+    body: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,10 +85,13 @@ class PullRequestFacts:
     draft: bool
     body: str | None
     changed_files: tuple[str, ...]
-    linked_issue: int | None = None
-    linked_issue_body: str | None = None
+    author: str = ""
+    head_sha: str = ""
     registry_changes: tuple[RegistryChange, ...] = ()
-    allowed_approvals: dict[str, tuple[str, ...]] = field(default_factory=dict)  # path -> allowed approvers
+    linked_issue: LinkedIssue | None = None
+    reviews: tuple[Review, ...] = ()
+    approvers: Mapping[str, Approvers] = field(default_factory=dict)  # registry path -> who may approve it
+    unseen: str | None = None  # why the bot could not see the whole change: the gate fails with it
 
 
 @dataclass(frozen=True)
@@ -59,19 +109,196 @@ class GateResult:
     checklist: ChecklistResult | None = None
 
 
+# ---- the linked deployment issue ------------------------------------------------------------------------
 def linked_issue(body: str | None) -> int | None:
-    match = _LINKED_ISSUE.search(body or "")
-    return int(match.group(1)) if match else None
+    """The first `Deploys #12` (or closes/fixes/resolves, any case, an optional colon) outside HTML
+    comments. One pass over the text: each character is looked at a bounded number of times."""
+    text = _without_html_comments((body or "")[:MAX_BODY])
+    for word in _WORD.finditer(text):
+        if word.group().lower() in CLOSING_WORDS:
+            number = _reference_after(text, word.end())
+            if number is not None:
+                return number
+    return None
 
 
-def is_deployment_change(changed_files: tuple[str, ...], config: Config) -> bool:
-    patterns = config.gate.deployment_paths
-    return any(fnmatch.fnmatchcase(path, pattern) for path in changed_files for pattern in patterns)
+def _without_html_comments(text: str) -> str:
+    parts, index = [], 0
+    while (start := text.find("<!--", index)) >= 0:
+        parts.append(text[index:start])
+        end = text.find("-->", start + 4)
+        if end < 0:
+            return "".join(parts)
+        parts.append(" ")
+        index = end + 3
+    parts.append(text[index:])
+    return "".join(parts)
 
 
-def registry_paths(changed_files: tuple[str, ...], config: Config) -> list[str]:
-    root = PurePosixPath(config.registry.path)
-    return [p for p in changed_files if PurePosixPath(p).parent.parent == root and p.endswith((".yml", ".yaml"))]
+def _reference_after(text: str, index: int) -> int | None:
+    """`#N` after a closing word: spaces, or an optional colon then at least one space, then `#` and digits."""
+    end = len(text)
+    i = index
+    while i < end and text[i].isspace():
+        i += 1
+    spaced = i > index
+    if i < end and text[i] == ":":
+        i += 1
+        after_colon = i
+        while i < end and text[i].isspace():
+            i += 1
+        spaced = i > after_colon
+    if not spaced or i >= end or text[i] != "#":
+        return None
+    start = i = i + 1
+    while i < end and "0" <= text[i] <= "9":
+        i += 1
+    if i == start or i - start > 10 or (i < end and (text[i].isalnum() or text[i] == "_")):
+        return None
+    return int(text[start:i])
+
+
+def linked_issue_problem(issue: LinkedIssue, facts: PullRequestFacts) -> str | None:
+    """Why the linked issue cannot hold the deployment checklist, or None."""
+    ref = f"#{issue.number}"
+    if issue.number == facts.number:
+        return f"{ref} is this pull request: link the deployment issue"
+    if issue.found == "missing":
+        return f"issue {ref} was not found"
+    if issue.found == "elsewhere":
+        return f"issue {ref} is in another repository now"
+    if issue.is_pull_request:
+        return f"{ref} is a pull request, not a deployment issue"
+    if DEPLOYMENT_LABEL not in {label.lower() for label in issue.labels}:
+        return f"issue {ref} does not carry the {DEPLOYMENT_LABEL} label"
+    if not issue.author_may_approve and issue.author_association not in WRITE_ASSOCIATIONS:
+        return f"issue {ref} was written by {issue.author}, who may not approve and has no write access"
+    return None
+
+
+# ---- approvals ---------------------------------------------------------------------------------------------
+def latest_approvals(reviews: tuple[Review, ...], author: str) -> dict[str, str | None]:
+    """Reviewer (lower-cased) -> the commit of their approval, for reviewers whose latest say is an
+    approval (a later request for changes or a dismissal cancels it; comments do not). Never the author."""
+    latest: dict[str, Review] = {}
+    for review in reviews:
+        if review.state in ("APPROVED", "CHANGES_REQUESTED", "DISMISSED"):
+            latest[review.login.lower()] = review
+    return {
+        login: review.commit_id
+        for login, review in latest.items()
+        if review.state == "APPROVED" and login != author.lower()
+    }
+
+
+def _approval_problem(path: str, facts: PullRequestFacts) -> str | None:
+    approvers = facts.approvers.get(path, Approvers(()))
+    if not approvers.named:
+        return (
+            "a change to a production version needs an approval, and no one may give it: "
+            "list registry.production_approvers or give the file a CODEOWNERS rule"
+        )
+    approved = latest_approvals(facts.reviews, facts.author)
+    allowed = {login: commit for login, commit in approved.items() if login in approvers.reviewers}
+    if any(commit == facts.head_sha for commit in allowed.values()):
+        return None
+    who = ", ".join(approvers.named)
+    problem = f"a change to a production version needs an approval on the head commit {facts.head_sha[:7]} from {who}"
+    stale = sorted(f"{login} approved {(commit or '?')[:7]}" for login, commit in allowed.items())
+    return problem + (f" ({'; '.join(stale)}, an older commit)" if stale else "")
+
+
+# ---- registry files ---------------------------------------------------------------------------------------
+def _path_problem(path: str, root: str) -> str | None:
+    parts = path.split("/")
+    if any(part in ("", ".", "..") for part in parts) or "\\" in path or "\0" in path:
+        return "an unsafe path (empty, `.` or `..` parts, or a backslash)"
+    root_parts = root.strip("/").split("/")
+    if parts[: len(root_parts)] != root_parts:
+        return f"the registry is {root}/ (names are case-sensitive); this file would not be read as part of it"
+    if len(parts) == len(root_parts):
+        return f"{root} must be a folder"
+    return None
+
+
+def _is_version_path(path: str, root: str) -> bool:
+    parts, root_parts = path.split("/"), root.strip("/").split("/")
+    return len(parts) == len(root_parts) + 2 and parts[-1].endswith(".yml") and not parts[-1].startswith(".")
+
+
+def _looks_like_version(path: str) -> bool:
+    return path.lower().endswith((".yml", ".yaml"))
+
+
+_UNKNOWN = "unknown"  # a base version that cannot be read: it may be a production version
+
+
+def _base_stage(change: RegistryChange) -> str | None:
+    if change.base is None:
+        return None
+    if change.base.kind != "file" or change.base.text is None:
+        return _UNKNOWN
+    try:
+        data = parse_yaml(change.base.text, change.path, error=CheckFailed).data
+    except CheckFailed:
+        return _UNKNOWN
+    stage = data.get("stage", "candidate") if isinstance(data, dict) else None
+    return stage if isinstance(stage, str) else _UNKNOWN
+
+
+def registry_problem(
+    change: RegistryChange, facts: PullRequestFacts, config: Config, checklist_done: bool
+) -> str | None:
+    """Why this registry change may not be merged as it is, or None."""
+    root = config.registry.path.strip("/")
+    problem = _path_problem(change.path, root)
+    if problem:
+        return problem
+    head, base = change.head, change.base
+    if head is not None and head.kind != "file":
+        return f"{head.kind}s are not allowed in the registry: a model version is a plain file"
+    if head is None:
+        if _looks_like_version(change.path) or (base is not None and base.kind != "file"):
+            return "deleting (or renaming) a model version loses its history: set stage: archived instead"
+        return None
+    if not _looks_like_version(change.path) and (base is None or base.kind == "file"):
+        return None  # a README or other non-YAML file beside the versions
+    if not _is_version_path(change.path, root):
+        return f"a model version lives at {root}/<model_name>/<version>.yml; this path would not be read as one"
+    if head.text is None:
+        return f"cannot be checked: {head.unreadable or 'unreadable'}"
+    try:
+        document = parse_yaml(head.text, change.path, error=CheckFailed)
+    except CheckFailed as exc:
+        return str(exc)
+    model, problems = check_model_document(document, root)
+    if problems:
+        return str(problems[0]) + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+    assert model is not None
+    old_stage = _base_stage(change)
+    if old_stage != _UNKNOWN:
+        rule = transition_problem(old_stage, model.stage, config.registry.transitions)
+        if rule:
+            return rule
+    if PRODUCTION in (old_stage, model.stage) or old_stage == _UNKNOWN:
+        return _production_problem(change.path, facts, checklist_done)
+    return None
+
+
+def _production_problem(path: str, facts: PullRequestFacts, checklist_done: bool) -> str | None:
+    if not checklist_done:
+        return "a change to a production version needs a complete deployment checklist"
+    return _approval_problem(path, facts)
+
+
+# ---- the whole gate --------------------------------------------------------------------------------------
+def is_deployment_change(facts: PullRequestFacts, config: Config) -> bool:
+    """Any registry change, or any changed path matching `gate.deployment_paths` (ignoring case: a
+    `Deploy/` folder is read as `deploy/` on the file systems that ignore case)."""
+    if facts.registry_changes:
+        return True
+    patterns = [pattern.lower() for pattern in config.gate.deployment_paths]
+    return any(fnmatch.fnmatchcase(path.lower(), pattern) for path in facts.changed_files for pattern in patterns)
 
 
 def _short(text: str) -> str:
@@ -79,7 +306,9 @@ def _short(text: str) -> str:
 
 
 def evaluate_gate(facts: PullRequestFacts, config: Config) -> GateResult:
-    if not is_deployment_change(facts.changed_files, config):
+    if facts.unseen:
+        return GateResult("failure", _short(facts.unseen), (Row("whole change read", False, facts.unseen),))
+    if not is_deployment_change(facts, config):
         return GateResult("success", "no deployment in this change", (Row("deployment paths", True, "none changed"),))
     if facts.draft:
         return GateResult(
@@ -92,24 +321,30 @@ def evaluate_gate(facts: PullRequestFacts, config: Config) -> GateResult:
 
     source = config.checklist.source
     checklist = None
+    checklist_done = True  # every checklist the configuration asks for was found and is complete
     bodies: list[tuple[str, str | None]] = []
     if source in ("pr", "both"):
         bodies.append(("PR description", facts.body))
     if source in ("issue", "both"):
-        if facts.linked_issue is None:
-            rows.append(Row("checklist", False, "no deployment issue linked (write “Deploys #12” in the PR)"))
-            failures.append("no deployment issue linked")
-        else:
-            bodies.append((f"issue #{facts.linked_issue}", facts.linked_issue_body))
+        issue = facts.linked_issue
+        problem = "no deployment issue linked (write “Deploys #12” in the PR)" if issue is None else None
+        problem = problem or (linked_issue_problem(issue, facts) if issue else None)
+        if problem:
+            rows.append(Row("deployment issue", False, problem))
+            failures.append(problem)
+            checklist_done = False
+        elif issue is not None:
+            bodies.append((f"issue #{issue.number}", issue.body))
     for where, body in bodies:
         result = evaluate(body, config.checklist)
         checklist = result if checklist is None or not result.complete else checklist
         rows.append(Row(f"checklist in {where}", result.complete, result.headline()))
         if not result.complete:
             failures.append(result.headline())
+            checklist_done = False
 
     for change in facts.registry_changes:
-        problem = _registry_problem(change, facts, config, checklist_complete=bool(checklist and checklist.complete))
+        problem = registry_problem(change, facts, config, checklist_done)
         rows.append(Row(f"registry {change.path}", problem is None, problem or "valid"))
         if problem:
             failures.append(f"{change.path}: {problem}")
@@ -123,35 +358,3 @@ def evaluate_gate(facts: PullRequestFacts, config: Config) -> GateResult:
         )
     summary = checklist.headline() if checklist else "registry files valid"
     return GateResult("success", _short(summary), tuple(rows), checklist)
-
-
-def _registry_problem(
-    change: RegistryChange, facts: PullRequestFacts, config: Config, checklist_complete: bool
-) -> str | None:
-    if change.head_text is None:
-        return "deleting a model version loses its history: set stage: archived instead"
-    try:
-        head = parse_yaml(change.head_text, change.path, error=CheckFailed)
-    except CheckFailed as exc:
-        return str(exc)
-    model, problems = check_model_document(head, config.registry.path)
-    if problems:
-        return str(problems[0]) + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
-    assert model is not None
-    old_stage = None
-    if change.base_text is not None:
-        try:
-            base = parse_yaml(change.base_text, change.path, error=CheckFailed).data
-            old_stage = base.get("stage", "candidate") if isinstance(base, dict) else None
-        except CheckFailed:
-            old_stage = None  # the old file was broken; judge the new one on its own
-    rule = transition_problem(old_stage, model.stage, config.registry.transitions)
-    if rule:
-        return rule
-    if model.stage == "production" and old_stage != "production":
-        if not checklist_complete:
-            return "a move to production needs a complete deployment checklist"
-        approvers = facts.allowed_approvals.get(change.path, ())
-        if not approvers:
-            return "a move to production needs an approving review from an allowed reviewer"
-    return None

@@ -1,8 +1,9 @@
 """The one GitHub client: PyGithub for REST, GraphQL through PyGithub's requester.
 
 Both share a retry policy (exponential backoff with jitter on 5xx and network errors, GitHub's
-primary and secondary rate limits honoured up to a cap, never a retry on a 4xx validation error)
-and a request log that counts every request, so features can prove their request budgets.
+primary and secondary rate limits waited out in full up to a cap, never a retry on a 4xx validation
+error, never a blind replay of a REST POST) and a request log that counts every request, so
+features can prove their request budgets.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from typing import Any
 import requests
 import urllib3
 from github import Auth, Github, GithubException
+from github.GithubException import RateLimitExceededExceedsMaxWait
 from github.GithubRetry import GithubRetry
 from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
+from urllib3.exceptions import MaxRetryError, ResponseError
 
 from bot.errors import GitHubError, UsageError
 from bot.github.queries import is_mutation, load, operation_name
@@ -96,40 +99,101 @@ class RetrySettings:
         )
 
 
+# GitHub: after a secondary rate limit that names no time, wait at least a minute.
+SECONDARY_RATE_WAIT = 60.0
+
+
+class RateLimitWaitTooLong(GitHubError):
+    """GitHub asked for a pause longer than the cap: the run stops now instead of retrying early."""
+
+
+def replay_safe(method: str, url: str) -> bool:
+    """May a request whose outcome is unknown (a 5xx, a lost answer) be sent again as it is?
+
+    A REST POST creates something (a comment, an issue, a label): GitHub may have done it, so the
+    transport never sends it twice; its caller reads back and creates again only if it is absent
+    (`bot.github.writes`). Two POSTs are sets, not creations, and are replayed: commit statuses
+    (the newest per context wins) and GraphQL (queries, and the board's mutations, which add an
+    item only once and set field values).
+    """
+    if method.upper() != "POST":
+        return True
+    path = urllib.parse.urlsplit(url).path
+    return path.endswith("/graphql") or "/statuses/" in path
+
+
 class RetryPolicy(GithubRetry):
     """PyGithub's rate-limit-aware retry, with a cap, jitter, counting and a replay rule.
 
-    A request whose answer was lost after it was sent (a read error) is only replayed when its
-    method is in `replay_safe_methods`: REST POSTs create things and are not replayed blindly,
-    while the bot's GraphQL operations are all idempotent and are.
+    - 5xx and lost answers: retried with backoff, except for requests `replay_safe` refuses.
+    - Rate limits: the whole wait GitHub asks for (`Retry-After`, the primary limit's reset, or a
+      minute for a secondary limit that names no time) when it is within `cap` seconds; beyond the
+      cap, `RateLimitWaitTooLong` at once. Never a retry before the time GitHub asked for.
     """
 
-    def __init__(
-        self,
-        *,
-        request_log: RequestLog | None = None,
-        replay_safe_methods: frozenset[str] = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"}),
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *, request_log: RequestLog | None = None, cap: float = 60.0, **kwargs: Any) -> None:
         self.request_log = request_log
-        self.replay_safe_methods = replay_safe_methods
+        self.cap = cap
         kwargs.setdefault("status_forcelist", [*range(500, 600), 429])
-        kwargs.setdefault("allowed_methods", None)  # every method; read errors are filtered below
+        kwargs.setdefault("allowed_methods", None)  # every method; `replay_safe` decides below
+        kwargs.setdefault("raise_on_status", False)  # out of retries: PyGithub raises for the last answer
+        kwargs.setdefault("retry_after_max", cap)
+        kwargs.setdefault("max_rate_limit_wait", cap)
+        kwargs.setdefault("secondary_rate_wait", SECONDARY_RATE_WAIT)
         super().__init__(**kwargs)
 
     def new(self, **kw: Any) -> RetryPolicy:
         kw.setdefault("request_log", self.request_log)
-        kw.setdefault("replay_safe_methods", self.replay_safe_methods)
+        kw.setdefault("cap", self.cap)
         return super().new(**kw)  # type: ignore[return-value]
 
     def increment(self, method=None, url=None, response=None, error=None, _pool=None, _stacktrace=None):  # type: ignore[override]
-        if error is not None and self._is_read_error(error) and (method or "").upper() not in self.replay_safe_methods:
+        method, where = (method or "").upper(), urllib.parse.urlsplit(url or "").path
+        wait = None  # seconds GitHub asked for, when it asked
+        if response is not None:
+            if response.status >= 500 and not replay_safe(method, url or ""):
+                # Hand the answer back as it is: the caller reads back before it writes again.
+                raise MaxRetryError(_pool, url, ResponseError(f"{response.status} on {method}, not replayed"))
+            wait = _retry_after(response)
+            if wait is None and response.status == 429:  # too many requests, naming no time: a minute
+                wait = SECONDARY_RATE_WAIT
+            if wait is not None and wait > self.cap:
+                raise RateLimitWaitTooLong(_too_long(method, where, wait, self.cap))
+        elif error is not None and self._is_read_error(error) and not replay_safe(method, url or ""):
             raise error.with_traceback(_stacktrace)
-        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        try:
+            retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        except RateLimitExceededExceedsMaxWait as exc:
+            raise RateLimitWaitTooLong(_too_long(method, where, exc.wait or 0.0, self.cap)) from None
+        if wait is not None and response is not None and response.status == 429 and not _retry_after(response):
+            retry.get_backoff_time = lambda: wait  # type: ignore[method-assign]  # as GithubRetry does for 403s
         if self.request_log is not None:
             reason = f"{response.status}" if response is not None else type(error).__name__
-            self.request_log.add_retry(f"{method} {urllib.parse.urlsplit(url or '').path}: {reason}")
+            self.request_log.add_retry(f"{method} {where}: {reason}")
         return retry
+
+
+def _retry_after(response: Any) -> float | None:
+    raw = (response.headers or {}).get("Retry-After")
+    return float(raw) if raw and raw.strip().isdigit() else None
+
+
+def _too_long(method: str, path: str, wait: float, cap: float) -> str:
+    return (
+        f"{method} {path}: GitHub asks for a {wait:.0f}s pause before the next request, longer than the "
+        f"cap of {cap:.0f}s (MLOPS_RETRY_MAX_WAIT): stopping now rather than retrying early; run again later"
+    )
+
+
+class _RetryChatter(logging.Filter):
+    """urllib3 warns on every retry of a broken connection; the request log already logs each retry
+    (INFO), so urllib3's line is kept for --verbose runs only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return log.isEnabledFor(logging.INFO) or not str(record.msg).startswith("Retrying")
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_RetryChatter())
 
 
 def _counting(base: type) -> type:
@@ -207,7 +271,6 @@ class GitHubClient:
         *,
         request_log: RequestLog | None = None,
         settings: RetrySettings | None = None,
-        replay_posts: bool = False,
         token_name: str = "GITHUB_TOKEN",
     ) -> None:
         self.endpoints = endpoints
@@ -215,17 +278,13 @@ class GitHubClient:
         self.settings = settings or RetrySettings()
         self.token_name = token_name
         self._viewer: str | None = None
-        safe = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"} | ({"POST"} if replay_posts else set()))
         retry = RetryPolicy(
             request_log=self.request_log,
-            replay_safe_methods=safe,
+            cap=self.settings.max_wait,
             total=self.settings.total,
             backoff_factor=self.settings.backoff,
             backoff_jitter=self.settings.backoff,
             backoff_max=self.settings.max_wait,
-            retry_after_max=self.settings.max_wait,
-            max_rate_limit_wait=self.settings.max_wait,
-            secondary_rate_wait=min(60.0, self.settings.max_wait),
         )
         self.rest = Github(
             auth=Auth.Token(token) if token else None,
@@ -273,7 +332,9 @@ class GitHubClient:
             if any(error.get("type") == "RATE_LIMITED" for error in errors) and attempt < self.settings.total:
                 wait = _seconds_until_reset(headers)
                 if wait > self.settings.max_wait:
-                    raise GitHubError(f"GraphQL rate limit exhausted; it resets in {wait:.0f}s, longer than the cap")
+                    raise RateLimitWaitTooLong(
+                        _too_long("GraphQL", operation or "request", wait, self.settings.max_wait)
+                    )
                 self.request_log.add_retry(f"GraphQL {operation}: rate limited, waiting {wait:.1f}s")
                 time.sleep(wait)
                 continue
@@ -290,7 +351,7 @@ def _seconds_until_reset(headers: dict[str, Any]) -> float:
     if lowered.get("retry-after", "").isdigit():
         return float(lowered["retry-after"])
     reset = lowered.get("x-ratelimit-reset", "")
-    return max(0.0, float(reset) - time.time() + 1) if reset.isdigit() else 1.0
+    return max(0.0, float(reset) - time.time() + 1) if reset.isdigit() else SECONDARY_RATE_WAIT
 
 
 @dataclass
@@ -316,7 +377,6 @@ class Clients:
             endpoints,
             request_log=request_log,
             settings=settings,
-            replay_posts=True,
             token_name=board_token_name,
         )
         return cls(rest, board, request_log)

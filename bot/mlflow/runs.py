@@ -197,6 +197,13 @@ def _time(milliseconds: int | None) -> str | None:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def with_mlflow_runs(snapshot: dict[str, Any], config: MlflowConfig) -> dict[str, Any]:
+    """The snapshot with runs on its experiment issues when the configuration has an `mlflow` section."""
+    if not config.configured:
+        return snapshot
+    return {**snapshot, "issues": enrich_issues(snapshot["issues"], runs_client(config), config)}
+
+
 def runs_client(config: MlflowConfig, environ: Mapping[str, str] | None = None) -> RunSource:
     """The configured tracking server's client, for the snapshot."""
     import os

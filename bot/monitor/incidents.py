@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.comments import update_sections
+from bot.github.writes import create_once
 from bot.monitor.checks import SignalResult
 from bot.records.forms import forms, render_body
 
@@ -42,8 +43,8 @@ class _OpenIssues:
         self.repo, self.identity = repo, identity
         self._by_label: dict[str, dict[str, Any]] = {}
 
-    def _index(self, label: str) -> dict[str, Any]:
-        if label not in self._by_label:
+    def _index(self, label: str, *, fresh: bool = False) -> dict[str, Any]:
+        if fresh or label not in self._by_label:
             self._by_label[label] = {
                 (issue.body or "").split("\n", 1)[0]: issue
                 for issue in self.repo.get_issues(state="open", labels=[label])
@@ -55,7 +56,14 @@ class _OpenIssues:
         return self._index(label).get(marker)
 
     def open(self, label: str, marker: str, title: str, body: str) -> Any:
-        issue = self.repo.create_issue(title, body=f"{marker}\n{body}", labels=[label])
+        """A new issue; if the answer to creating it is lost, the open issues are listed again and the
+        one with `marker` is taken, so a second issue is only opened when the first was not."""
+        issue = create_once(
+            self.repo,
+            lambda: self.repo.create_issue(title, body=f"{marker}\n{body}", labels=[label]),
+            lambda: self._index(label, fresh=True).get(marker),
+            what=f"the issue {marker.removeprefix('<!-- mlops-bot:').removesuffix(' -->')}",
+        )
         self._index(label)[marker] = issue
         return issue
 

@@ -2,14 +2,16 @@
 
 A required item matches a task by its text, ignoring case, emphasis, surrounding punctuation and a
 trailing note ("**Rollback tested** (drill on 3 March)" matches "Rollback tested"). Written twice,
-once ticked and once not, it is not complete. An item the configuration allows may be marked not
-applicable with the configured marker and a reason ("N/A: A/B test configured — batch model").
+once ticked and once not, it is not complete; struck out (`~~Rollback tested~~`, `<del>`), it is not
+done. An item the configuration allows may be marked not applicable with the configured marker and a
+reason ("N/A: A/B test configured — batch model").
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.config import ChecklistConfig
 from bot.records.markdown import Task, parse, tasks
@@ -51,6 +53,7 @@ class ChecklistResult:
         return text if len(text) <= 140 else text[:139] + "…"
 
 
+@lru_cache(maxsize=8192)  # each task's text is compared with every required item
 def _clean(text: str) -> str:
     """Text without emphasis markup, runs of space, or surrounding punctuation."""
     text = re.sub(r"\s+", " ", re.sub(r"[*_~`]", "", text))
@@ -75,6 +78,7 @@ def evaluate(body: str | None, config: ChecklistConfig) -> ChecklistResult:
         ticked: list[Task] = []
         unticked: list[Task] = []
         not_applicable: list[tuple[Task, str]] = []
+        struck: list[Task] = []
         for task in found:
             text = task.text
             if marker and _clean(text).lower().startswith(marker):
@@ -85,6 +89,8 @@ def evaluate(body: str | None, config: ChecklistConfig) -> ChecklistResult:
                 continue
             if _matches(text, required.text) is not None:
                 (ticked if task.checked else unticked).append(task)
+            elif task.text_with_struck != text and _matches(task.text_with_struck, required.text) is not None:
+                struck.append(task)
         lines = tuple(sorted(t.line for t in ticked + unticked + [t for t, _ in not_applicable]))
         if not_applicable and not unticked:
             task, reason = not_applicable[0]
@@ -99,6 +105,9 @@ def evaluate(body: str | None, config: ChecklistConfig) -> ChecklistResult:
             results.append(ItemResult(required.text, OPEN, lines, note))
         elif ticked:
             results.append(ItemResult(required.text, TICKED, lines))
+        elif struck:
+            lines = tuple(t.line for t in struck)
+            results.append(ItemResult(required.text, OPEN, lines, "struck out: struck-out text does not count"))
         else:
             results.append(ItemResult(required.text, MISSING))
     return ChecklistResult(tuple(results))

@@ -2,7 +2,8 @@
 
 markdown-it-py in CommonMark mode with GFM tables and strikethrough. Task-list items are found on its
 token stream (see `tasks`): mdit-py-plugins' tasklists rule accepts only a space after the `]`,
-where GFM also accepts a tab.
+where GFM also accepts a tab. Struck-out text (`~~x~~`, GFM's single `~x~`, `<del>`, `<s>`,
+`<strike>`) is not part of a task's text: a reader sees it crossed out, so it says nothing is done.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def parse(text: str | None) -> list[Token]:
 
 
 _TASK_MARKER = re.compile(r"^\[([ xX])\][ \t]")
+# One inline HTML token is one tag; `[^<>]*` cannot backtrack into anything.
+_STRIKE_TAG = re.compile(r"<(/?)(?:del|s|strike)(?:\s[^<>]*)?>", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Task:
     line: int  # 1-based line of the item in the source
     depth: int  # 0 for a top-level item
     in_blockquote: bool
+    text_with_struck: str = ""  # the text including struck-out parts (to say why an item does not count)
 
 
 def plain_text(inline: Token) -> str:
@@ -48,6 +52,44 @@ def plain_text(inline: Token) -> str:
         elif child.type in ("softbreak", "hardbreak"):
             parts.append(" ")
     return "".join(parts)
+
+
+def visible_text(inline: Token) -> str:
+    """An inline token's text with its Markdown markup and everything struck out removed."""
+    chars: list[tuple[str, bool]] = []  # (character, literal): tildes in code spans are not markup
+    struck = 0
+    for child in inline.children or []:
+        if child.type in ("s_open", "s_close"):
+            struck = max(0, struck + (1 if child.type == "s_open" else -1))
+        elif child.type == "html_inline" and (tag := _STRIKE_TAG.fullmatch(child.content.strip())):
+            struck = max(0, struck + (-1 if tag.group(1) else 1))  # an unclosed <del> strikes the rest
+        elif struck:
+            continue
+        elif child.type == "text":
+            chars += [(c, False) for c in child.content]
+        elif child.type == "code_inline":
+            chars += [(c, True) for c in child.content]
+        elif child.type in ("softbreak", "hardbreak"):
+            chars.append((" ", True))
+    return _without_single_tilde_spans(chars)
+
+
+def _without_single_tilde_spans(chars: list[tuple[str, bool]]) -> str:
+    """GFM also strikes text between single tildes (`~x~`), which markdown-it leaves as text. Runs of
+    tildes left as text (that one, and `~~ x ~~`, which GitHub shows with its tildes) are paired in
+    order and everything from one to the next dropped: erring towards striking only ever makes an
+    item count less."""
+    runs: list[tuple[int, int]] = []  # (first, last) index of each run of markup tildes
+    for i, (c, literal) in enumerate(chars):
+        if c == "~" and not literal:
+            if runs and runs[-1][1] == i - 1:
+                runs[-1] = (runs[-1][0], i)
+            else:
+                runs.append((i, i))
+    keep = [True] * len(chars)
+    for (start, _), (_, end) in zip(runs[::2], runs[1::2], strict=False):
+        keep[start : end + 1] = [False] * (end + 1 - start)
+    return "".join(c for (c, _), kept in zip(chars, keep, strict=True) if kept)
 
 
 def tasks(tokens: list[Token]) -> Iterator[Task]:
@@ -71,7 +113,17 @@ def tasks(tokens: list[Token]) -> Iterator[Task]:
             match = _TASK_MARKER.match(inline.content)
             if not match:
                 continue
-            text = plain_text(inline)
-            text = _TASK_MARKER.sub("", text, count=1) if _TASK_MARKER.match(text) else text[4:]
+            text, written = visible_text(inline), plain_text(inline)
             line = (token.map[0] + 1) if token.map else 0
-            yield Task(match.group(1) in "xX", text.strip(), line, list_depth, quote_depth > 0)
+            yield Task(
+                match.group(1) in "xX",
+                _without_marker(text).strip(),
+                line,
+                list_depth,
+                quote_depth > 0,
+                _without_marker(written).strip(),
+            )
+
+
+def _without_marker(text: str) -> str:
+    return _TASK_MARKER.sub("", text, count=1) if _TASK_MARKER.match(text) else text[4:]

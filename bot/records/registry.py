@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.errors import CheckFailed, Location
 from bot.schemas import Problem, schema_problems
-from bot.yaml_source import YamlDocument, parse_yaml
+from bot.yaml_source import YamlDocument, dotted, parse_yaml
 
 STAGES = ("candidate", "staging", "production", "archived")
 
@@ -22,6 +22,11 @@ class ModelVersion:
     version: str
     stage: str
     data: dict[str, Any] = field(repr=False)
+    source: YamlDocument | None = field(default=None, repr=False, compare=False)  # where each field is
+
+    def locate(self, path: tuple[str | int, ...]) -> Location:
+        """file:line:column of a field of this version (its nearest ancestor present in the file)."""
+        return self.source.locate(path) if self.source else Location(self.file, field=dotted(path) or None)
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -46,7 +51,8 @@ def check_model_document(document: YamlDocument, registry_root: str) -> tuple[Mo
             )
         )
         return None, problems
-    return ModelVersion(document.file, data["model_name"], data["version"], data.get("stage", "candidate"), data), []
+    stage = data.get("stage", "candidate")
+    return ModelVersion(document.file, data["model_name"], data["version"], stage, data, document), []
 
 
 def transition_problem(old_stage: str | None, new_stage: str, transitions: dict[str, list[str]]) -> str | None:

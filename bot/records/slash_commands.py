@@ -29,6 +29,8 @@ _CHOICES = {
     "rollout": ("rollout", ("5", "25", "50", "100")),
 }
 
+KNOWN = frozenset({*_CHOICES, "timebox", "help"})
+
 
 @dataclass(frozen=True)
 class Command:
@@ -79,7 +81,7 @@ def apply(command: Command, labels: tuple[str, ...]) -> Outcome:
         return _set_label(command, labels, prefix, label, shown)
     if command.name == "timebox":
         days = command.argument.lower().removesuffix("days").removesuffix("d").strip()
-        if not days.isdigit() or not 1 <= int(days) <= 90:
+        if not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= 90:  # "²".isdigit(), int("²") fails
             return Outcome(command, False, f"{shown}: give the time box as a whole number of days, 1 to 90.")
         outcome = _set_label(command, labels, "timebox", f"timebox: {int(days)}d", shown)
         # A new time box earns a new reminder.

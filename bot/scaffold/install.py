@@ -12,19 +12,33 @@ from typing import Any
 from bot.config import Config, config_from_document, load_config
 from bot.errors import UsageError
 from bot.github.client import Clients
-from bot.scaffold.plan import LOCK_FILE, FileStep, LabelStep, desired_files, digest, plan_files, plan_labels
+from bot.github.writes import create_once
+from bot.scaffold.plan import (
+    LOCK_FILE,
+    FileStep,
+    LabelStep,
+    check_init_values,
+    desired_files,
+    digest,
+    plan_files,
+    plan_labels,
+)
 from bot.yaml_source import parse_yaml
 
-PINNED_ACTION = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}$")
+PINNED_ACTION = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}")
+ACTION_VERSION = re.compile(r"v?[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}")
 
 
 def pinned_action(action_ref: str, version: str) -> str:
-    """`owner/repo@<sha> # <version>`, as the workflows write it; a tag or branch is refused."""
-    if not PINNED_ACTION.match(action_ref):
+    """`owner/repo@<sha> # <version>`, as the workflows write it; a tag or branch is refused, and so is
+    a version that would be more than a comment (a line break, a quote, a `#`)."""
+    if not PINNED_ACTION.fullmatch(action_ref):
         raise UsageError(
             f"--action-ref {action_ref!r}: pin the action to a full commit SHA, e.g. "
             "acme/mlops-bot@0123456789abcdef0123456789abcdef01234567 (a tag can be moved)"
         )
+    if not ACTION_VERSION.fullmatch(version):
+        raise UsageError(f"--action-version {version!r}: a release name such as v1.2.0 (letters, digits, . + _ -)")
     return f"{action_ref} # {version}"
 
 
@@ -86,6 +100,7 @@ def init_repository(
 ) -> InitReport:
     """Plan the files and labels, and unless `dry_run` write them; GitHub is only asked when a
     repository is named."""
+    check_init_values(repository=repository, project_url=project_url, title=title)
     desired = desired_files(config, repository=repository, project_url=project_url, action=action, title=title)
     lock_path = root / LOCK_FILE
     lock = json.loads(lock_path.read_text(encoding="utf-8")) if lock_path.is_file() else {}
@@ -127,6 +142,16 @@ def _write_files(root: Path, desired: dict[str, str], steps: list[FileStep], loc
 def _apply_labels(repo: Any, steps: list[LabelStep]) -> None:
     for step in steps:
         if step.action == "create":
-            repo.create_label(step.name, step.color, step.description)
+            create_once(
+                repo,
+                lambda step=step: repo.create_label(step.name, step.color, step.description),
+                lambda step=step: _label_named(repo, step.name),
+                what=f"the label {step.name!r}",
+            )
         elif step.action == "update":
             repo.get_label(step.name).edit(step.name, step.color, step.description)
+
+
+def _label_named(repo: Any, name: str) -> Any | None:
+    """The repository's label called `name` (GitHub compares label names without case), or None."""
+    return next((label for label in repo.get_labels() if label.name.lower() == name.lower()), None)

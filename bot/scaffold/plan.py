@@ -9,13 +9,36 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
 from bot.config import Config
+from bot.errors import UsageError
 from bot.resources import forms_dir, site_skeleton_dir
 from bot.scaffold.workflows import render_workflows
 
 LOCK_FILE = ".github/mlops-init.lock"
+
+# What init writes into YAML, read whole (fullmatch: `$` alone would let a trailing newline through).
+_REPOSITORY = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
+_PROJECT_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?/(?:orgs|users)/[A-Za-z0-9][A-Za-z0-9-]{0,38}"
+    r"/projects/[1-9][0-9]{0,9}(?:/[A-Za-z0-9/._~?=&%+-]*)?"  # e.g. /views/1?layout=board
+)
+TITLE_LIMIT = 120
+
+
+def check_init_values(*, repository: str | None, project_url: str | None, title: str) -> None:
+    """Refuse values that would change the YAML init writes instead of sitting inside it as text."""
+    if repository is not None and not _REPOSITORY.fullmatch(repository):
+        raise UsageError(f"--repo {repository!r}: write it as OWNER/NAME (letters, digits, '-', '.', '_')")
+    if project_url is not None and not _PROJECT_URL.fullmatch(project_url):
+        raise UsageError(
+            f"--project-url {project_url!r}: give the board's address as the browser shows it, "
+            "e.g. https://github.com/orgs/acme/projects/3"
+        )
+    if not title.strip() or len(title) > TITLE_LIMIT or any(not c.isprintable() for c in title):
+        raise UsageError(f"--title {title[:40]!r}: one line of 1 to {TITLE_LIMIT} printable characters")
 
 
 def digest(text: str) -> str:
@@ -26,12 +49,12 @@ def starter_config(repository: str | None, project_url: str | None) -> str:
     lines = [
         "# mlops-bot configuration: every key is optional (see the README for all of them).",
         "# yaml-language-server: $schema=https://mlops-bot.github.io/schemas/config.schema.json",
-        f"project_url: {project_url}"
+        f"project_url: {json.dumps(project_url)}"
         if project_url
         else "# project_url: https://github.com/orgs/YOUR-ORG/projects/1   # the board, as copied from the browser",
     ]
     if repository:
-        lines.append(f"repositories: [{repository}]")
+        lines.append(f"repositories: [{json.dumps(repository)}]")
     lines += ["registry:", "  path: registry", "site:", "  title: ML team handbook", "  snapshot: data/snapshot.json"]
     return "\n".join(lines) + "\n"
 
@@ -63,12 +86,9 @@ def desired_files(
     site = site_skeleton_dir()
     mkdocs = (site / "mkdocs.yml").read_text(encoding="utf-8")
     mkdocs = mkdocs.replace("config: sample/mlops.yml", "config: .github/mlops.yml")
-    mkdocs = (
-        "\n".join(
-            f"site_name: {json.dumps(title)}" if line.startswith("site_name:") else line for line in mkdocs.splitlines()
-        )
-        + "\n"
-    )
+    # A JSON string is a YAML double-quoted one; raw, not \u-escaped: YAML does not join surrogate pairs.
+    site_name = f"site_name: {json.dumps(title, ensure_ascii=False)}"
+    mkdocs = "\n".join(site_name if line.startswith("site_name:") else line for line in mkdocs.splitlines()) + "\n"
     files["mkdocs.yml"] = mkdocs
     for path in sorted((site / "site_src").rglob("*")):
         relative = path.relative_to(site)

@@ -1,22 +1,30 @@
 """A thin MkDocs plugin: regenerate the pages before each build, and watch their sources when serving.
 
 The generated pages are ordinary files, so the site also builds without this plugin (Zensical runs
-none): `mlops-bot site build` writes them first.
+none): `mlops-bot site build` writes them first. When serving, the server watches the registry, the
+snapshot and the monitoring statuses, and every part of the docs folder except the generated pages: only
+pages whose text changed are rewritten, and rewriting them never triggers another build.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+from pathlib import Path
 from typing import Any
 
 from mkdocs.config import config_options
 from mkdocs.config.base import Config as MkDocsConfig
+from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
-from bot.config import load_config
+from bot.config import Config, load_config
+from bot.errors import BotError
 from bot.site.generate import generate
+from bot.site.render import GENERATED
 
 PAGES_READY = "MLOPS_PAGES_READY"
+log = logging.getLogger("mkdocs.plugins.mlops")
 
 
 class _Options(MkDocsConfig):
@@ -24,20 +32,48 @@ class _Options(MkDocsConfig):
 
 
 class MlopsPlugin(BasePlugin[_Options]):
-    def _config(self) -> Any:
+    def __init__(self) -> None:
+        self.server: Any = None
+        self.watched: set[str] = set()
+
+    def _config(self) -> Config:
         # `mlops-bot site build --config X` passes X down; it wins over the option in mkdocs.yml.
-        return load_config(os.environ.get("MLOPS_CONFIG") or self.config.config or None)
+        try:
+            return load_config(os.environ.get("MLOPS_CONFIG") or self.config.config or None)
+        except BotError as exc:
+            raise PluginError(str(exc)) from None
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        """Defined so that MkDocs keeps this one plugin object across the rebuilds of `mkdocs serve`."""
 
     def on_pre_build(self, *, config: Any) -> None:
         """Runs before MkDocs collects the pages: write them fresh (unless `site build` just did)."""
+        if self.server is not None:
+            self._watch_docs(config["docs_dir"])  # folders made since the last build
         if os.environ.pop(PAGES_READY, None) == "1":
             return
-        generate(self._config(), config["docs_dir"])
+        try:
+            generated = generate(self._config(), config["docs_dir"])
+        except BotError as exc:
+            raise PluginError(str(exc)) from None
+        for warning in generated.warnings:
+            log.warning(warning)  # `mkdocs build --strict` fails on them
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
-        """Rebuild when the registry or the snapshot changes, not only the docs folder."""
+        """Rebuild when the registry, the snapshot or the statuses change; not when the generated pages do."""
         settings = self._config()
-        for path in (settings.registry.path, settings.site.snapshot):
-            if os.path.exists(path):
+        self.server = server
+        server.unwatch(config["docs_dir"])
+        server.watch(config["docs_dir"], recursive=False)
+        self._watch_docs(config["docs_dir"])
+        for path in (settings.registry.path, settings.site.snapshot, settings.monitoring.status_dir):
+            if path and os.path.exists(path):
                 server.watch(path)
         return server
+
+    def _watch_docs(self, docs_dir: str) -> None:
+        """Watch each folder of the docs folder but the generated one (MkDocs watched the whole tree)."""
+        for folder in sorted(Path(docs_dir).iterdir()):
+            if folder.is_dir() and folder.name != GENERATED and str(folder) not in self.watched:
+                self.server.watch(str(folder))
+                self.watched.add(str(folder))

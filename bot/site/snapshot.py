@@ -10,9 +10,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from bot import __version__
 from bot.board.plan import target_column
 from bot.config import Config
 from bot.errors import CheckFailed, Location
+from bot.records.forms import forms
 from bot.records.issue import read_issue
 from bot.schemas import load_schema
 
@@ -64,14 +66,40 @@ def merge(
     }
     for entry in fresh:
         entries[(entry["repository"].lower(), entry["number"])] = entry
-    issues = sorted(entries.values(), key=lambda e: (e["repository"].lower(), e["number"]))
-    return {
+    return assemble(list(entries.values()), repositories, generated_at, server_url)
+
+
+def assemble(
+    entries: list[dict[str, Any]],
+    repositories: list[str],
+    generated_at: str,
+    server_url: str,
+    basis: str | None = None,
+) -> dict[str, Any]:
+    """A snapshot of `entries`, in a stable order (so an unchanged GitHub gives an unchanged file)."""
+    snapshot = {
         "version": 1,
         "generated_at": generated_at,
         "server_url": server_url,
         "repositories": repositories,
-        "issues": issues,
+        "issues": sorted(entries, key=lambda e: (e["repository"].lower(), e["number"])),
     }
+    return {**snapshot, "basis": basis} if basis else snapshot
+
+
+def snapshot_basis(config: Config, server_url: str) -> str:
+    """A digest of everything an entry is derived from besides the issue itself: a snapshot taken with
+    another basis (other labels, columns, forms, bot version or server) must be read again in full."""
+    board = config.board
+    derived_from = {
+        "server": server_url,
+        "bot": __version__,
+        "columns": [[c.name, list(c.labels)] for c in board.columns],
+        "closed_column": board.closed_column,
+        "precedence": list(board.label_precedence),
+        "forms": repr(sorted(forms().items())),
+    }
+    return hashlib.sha256(json.dumps(derived_from, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def issues_digest(issues: list[dict[str, Any]]) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 from bot.comments import upsert_comment
 from bot.config import Config
 from bot.github.client import Clients
+from bot.github.writes import add_labels
 from bot.records.forms import Form, forms, read_record
 
 REMINDER_KEY = "timebox-reminder"
@@ -36,7 +37,7 @@ def remind(config: Config, clients: Clients, today: dt.datetime | None = None) -
                 "more time with `/timebox <days>`."
             )
             upsert_comment(issue, REMINDER_KEY, text, identity)
-            issue.add_to_labels(EXPIRED_LABEL)
+            add_labels(issue, [EXPIRED_LABEL])
             reminded.append(f"{name}#{issue.number}")
     return reminded
 

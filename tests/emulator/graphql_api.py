@@ -8,12 +8,14 @@ served as dicts whose callables graphql-core's default resolver invokes with the
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema, build_schema, execute, parse, validate
 from graphql.language import OperationDefinitionNode
 
+from . import webhooks
 from .objects import Urls, shared_github_dir
 from .state import Issue, Item, Project, ProjectField, Repo, State, Token, User, iso, now
 
@@ -46,7 +48,12 @@ class Options:
 
 
 def run_graphql(
-    state: State, urls: Urls, token: Token | None, body: Any, options: Options
+    state: State,
+    urls: Urls,
+    token: Token | None,
+    body: Any,
+    options: Options,
+    emit: Callable[[str, Any], Any] | None = None,
 ) -> tuple[dict[str, Any], str | None]:
     """Execute one GraphQL request body; returns (response JSON, operation name)."""
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):
@@ -62,7 +69,7 @@ def run_graphql(
         return {"errors": [_format(e) for e in errors]}, operation_name
     if token is None:
         return {"message": "This endpoint requires you to be authenticated.", "status": "401"}, operation_name
-    views = Views(state, urls, token, options)
+    views = Views(state, urls, token, options, emit)
     variables = body.get("variables") or {}
     with state.lock:
         result = execute(
@@ -108,8 +115,11 @@ def _offset(cursor: str | None) -> int:
 class Views:
     """Dict views of the state for one request, as the schema's types."""
 
-    def __init__(self, state: State, urls: Urls, token: Token, options: Options) -> None:
+    def __init__(
+        self, state: State, urls: Urls, token: Token, options: Options, emit: Callable[[str, Any], Any] | None = None
+    ) -> None:
         self.state, self.urls, self.token, self.options = state, urls, token, options
+        self.emit = emit or (lambda name, payload: None)  # webhook events of the changes a mutation makes
 
     # ---- connections ------------------------------------------------------------------------
     def connection(self, name: str, items: list[Any], view: Any, args: dict[str, Any]) -> dict[str, Any]:
@@ -173,6 +183,8 @@ class Views:
             "archiveProjectV2Item": lambda info, input: self.set_archived(input, True),
             "unarchiveProjectV2Item": lambda info, input: self.set_archived(input, False),
             "deleteProjectV2Item": lambda info, input: self.delete_item(input),
+            "deleteIssue": lambda info, input: self.delete_issue(input),
+            "transferIssue": lambda info, input: self.transfer_issue(input),
         }
 
     def _owner(self, login: str, kind: str | None) -> dict[str, Any]:
@@ -494,6 +506,31 @@ class Views:
         item = self._item_in(project, data["itemId"])
         self.state.remove_item(item)
         return {"deletedItemId": item.id, "clientMutationId": data.get("clientMutationId")}
+
+    # ---- issues ----------------------------------------------------------------------------------------
+    def _issue_by_id(self, issue_id: str) -> Issue:
+        issue = self.state.nodes.get(issue_id)
+        if not isinstance(issue, Issue) or issue.pull is not None:
+            raise Failure(f"Could not resolve to a node with the global id of '{issue_id}'", "NOT_FOUND")
+        return issue
+
+    def delete_issue(self, data: dict[str, Any]) -> dict[str, Any]:
+        issue = self._issue_by_id(data["issueId"])
+        repo = issue.repo
+        self.state.delete_issue(issue)
+        self.emit("issues", webhooks.deleted_event(issue, self.token.user, self.urls))
+        return {"repository": self.repository(repo), "clientMutationId": data.get("clientMutationId")}
+
+    def transfer_issue(self, data: dict[str, Any]) -> dict[str, Any]:
+        issue = self._issue_by_id(data["issueId"])
+        target = self.state.nodes.get(data["repositoryId"])
+        if not isinstance(target, Repo):
+            raise Failure(f"Could not resolve to a node with the global id of '{data['repositoryId']}'", "NOT_FOUND")
+        if target is issue.repo:
+            raise Failure("Issue is already in this repository", "UNPROCESSABLE")
+        before = self.state.transfer_issue(issue, target, bool(data.get("createLabelsIfMissing")))
+        self.emit("issues", webhooks.transferred_event(before, issue, self.token.user, self.urls))
+        return {"issue": self.issue(issue), "clientMutationId": data.get("clientMutationId")}
 
 
 def _normalise_time(value: str) -> str:

@@ -36,7 +36,7 @@ class Response:
 
 
 class HttpError(Exception):
-    def __init__(self, status: int, message: str, errors: list[dict[str, Any]] | None = None) -> None:
+    def __init__(self, status: int, message: str, errors: list[Any] | None = None) -> None:
         super().__init__(message)
         self.response = Response(
             status,
@@ -47,6 +47,14 @@ class HttpError(Exception):
                 **({"errors": errors} if errors else {}),
             },
         )
+
+
+class Moved(HttpError):
+    """301 for an issue transferred to another repository: GitHub points at its new number."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(301, "Moved Permanently")
+        self.issue = issue
 
 
 def not_found() -> HttpError:
@@ -81,6 +89,11 @@ def dispatch(state: State, request: Request) -> Response:
                 try:
                     with state.lock:
                         return handler(state, request, params)
+                except Moved as exc:
+                    old = f"/repos/{params['owner']}/{params['repo']}/issues/{params['number']}"
+                    new = f"/repos/{exc.issue.repo.full_name}/issues/{exc.issue.number}"
+                    exc.response.headers["Location"] = request.urls.api + request.path.replace(old, new, 1)
+                    return exc.response
                 except HttpError as exc:
                     return exc.response
     return HttpError(405 if allowed else 404, "Not Found" if not allowed else "Method Not Allowed").response
@@ -96,6 +109,10 @@ def _repo(state: State, params: dict[str, str]) -> Repo:
 
 def _issue(repo: Repo, number: str) -> Issue:
     issue = repo.issues.get(int(number)) if number.isdigit() else None
+    if issue is None and number.isdigit() and int(number) in repo.deleted:
+        raise HttpError(410, "This issue was deleted")
+    if issue is None and number.isdigit() and int(number) in repo.moved:
+        raise Moved(repo.moved[int(number)])
     if issue is None:
         raise not_found()
     return issue
@@ -462,13 +479,16 @@ def list_pulls(state: State, request: Request, params: dict[str, str]) -> Respon
     return Response(200, [objects.pull_json(p, request.urls) for p in page], headers)
 
 
+MAX_PULL_FILES = 3000  # "Responses include a maximum of 3000 files"; `changed_files` counts them all
+
+
 @route("GET", REPO + r"/pulls/(?P<number>\d+)/files")
 def list_pull_files(state: State, request: Request, params: dict[str, str]) -> Response:
     pull = _pull(_repo(state, params), params["number"])
-    page, headers = paginate(request, pull.files)
+    page, headers = paginate(request, pull.files[:MAX_PULL_FILES])
     body = [
         {
-            "sha": hashlib.sha1(f["filename"].encode()).hexdigest(),
+            "sha": f.get("sha") or hashlib.sha1(f["filename"].encode()).hexdigest(),
             "filename": f["filename"],
             "status": f.get("status", "modified"),
             "additions": 1,
@@ -496,17 +516,36 @@ def list_reviews(state: State, request: Request, params: dict[str, str]) -> Resp
 def create_review(state: State, request: Request, params: dict[str, str]) -> Response:
     token = _require_write(request)
     pull = _pull(_repo(state, params), params["number"])
-    event = (request.body or {}).get("event", "COMMENT")
+    body = request.body or {}
+    event = body.get("event", "COMMENT")
     review_state = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED"}.get(event, "COMMENTED")
+    if review_state != "COMMENTED" and token.user is pull.issue.user:
+        verb = "approve" if review_state == "APPROVED" else "request changes on"
+        raise HttpError(422, "Unprocessable Entity", [f"Can not {verb} your own pull request"])
     review = state.register(
         "PRR",
         Review,
         user=token.user,
         state=review_state,
-        commit_id=pull.head_sha,
-        body=(request.body or {}).get("body", ""),
+        commit_id=body.get("commit_id") or pull.head_sha,  # a review may be given on an older commit
+        body=body.get("body", ""),
     )
     pull.reviews.append(review)
+    return Response(200, objects.review_json(review, pull, request.urls))
+
+
+@route("PUT", REPO + r"/pulls/(?P<number>\d+)/reviews/(?P<review>\d+)/dismissals")
+def dismiss_review(state: State, request: Request, params: dict[str, str]) -> Response:
+    _require_write(request)
+    pull = _pull(_repo(state, params), params["number"])
+    review = next((r for r in pull.reviews if str(r.id) == params["review"]), None)
+    if review is None:
+        raise not_found()
+    if not (request.body or {}).get("message"):
+        raise validation_failed("PullRequestReview", "missing_field", "message")
+    if review.state not in ("APPROVED", "CHANGES_REQUESTED"):
+        raise HttpError(422, "Can not dismiss a commented pull request review")
+    review.state = "DISMISSED"
     return Response(200, objects.review_json(review, pull, request.urls))
 
 

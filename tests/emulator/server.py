@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import rest, webhooks
+from . import git_data, rest, webhooks  # noqa: F401 (git_data registers its routes)
 from .graphql_api import Options, run_graphql
 from .objects import Urls
 from .state import Issue, State, Token, now
@@ -25,8 +25,9 @@ class Fault:
 
     kind: "status" (e.g. 502), "secondary_rate_limit" (403 + Retry-After), "primary_rate_limit"
     (403 + x-ratelimit-remaining 0, or for GraphQL a RATE_LIMITED error), "slow" (delay, then the
-    real answer), "drop" (close the connection without answering; `after_processing` applies the
-    change first, as when an answer is lost on the way back).
+    real answer), "drop" (close the connection without answering). With `after_processing` the change
+    is made first and the fault replaces the answer (a dropped connection, or e.g. a 502): GitHub did
+    the work, the client cannot know it.
     """
 
     kind: str
@@ -36,7 +37,7 @@ class Fault:
     times: int = 1
     status: int = 502
     delay: float = 0.0
-    retry_after: int = 1
+    retry_after: int | None = 1  # None: a secondary rate limit that names no time
     reset_in: int = 1
     after_processing: bool = False
     served: int = 0
@@ -195,16 +196,17 @@ class GitHubEmulator:
             return self._finish(method, path, query, operation, 401, {"message": "Bad credentials"}, {})
 
         fault = self._take_fault(method, path, operation)
+        late = fault if fault and fault.after_processing else None
         if fault and fault.kind == "slow":
             time.sleep(fault.delay)
-        elif fault and fault.kind == "drop" and not fault.after_processing:
+        elif fault and fault.kind == "drop" and not late:
             self._record(method, path, query, operation, None, "drop")
             return 0, {}, None
-        elif fault and fault.kind != "drop":
+        elif fault and fault.kind != "drop" and not late:
             return self._fault_response(fault, method, path, query, operation, is_graphql)
 
         if is_graphql:
-            result, _ = run_graphql(self.state, self.urls, token, body, self.options)
+            result, _ = run_graphql(self.state, self.urls, token, body, self.options, self.emit)
             status = 401 if "status" in result else 200
             response = rest.Response(status, result)
         elif path.startswith(self.api_prefix):
@@ -212,10 +214,19 @@ class GitHubEmulator:
             response = self._dispatch_with_events(request, token)
         else:
             response = rest.Response(404, {"message": "Not Found"})
-        if fault and fault.kind == "drop":  # after_processing: the change is made, the answer lost
+        if late:
+            return self._after_processing(late, method, path, query, operation, is_graphql)
+        return self._finish(method, path, query, operation, response.status, response.body, response.headers)
+
+    def _after_processing(
+        self, fault: Fault, method: str, path: str, query: dict[str, str], operation: str | None, is_graphql: bool
+    ) -> tuple[int, dict[str, str], bytes | None]:
+        """The change is made, then the answer is lost (`drop`) or replaced by the fault's (e.g. a 502):
+        what a client sees when GitHub did the work but the answer did not make it back."""
+        if fault.kind == "drop":
             self._record(method, path, query, operation, None, "drop")
             return 0, {}, None
-        return self._finish(method, path, query, operation, response.status, response.body, response.headers)
+        return self._fault_response(fault, method, path, query, operation, is_graphql)
 
     def _fault_response(
         self, fault: Fault, method: str, path: str, query: dict[str, str], operation: str | None, is_graphql: bool
@@ -233,7 +244,7 @@ class GitHubEmulator:
                     "Please wait a few minutes before you try again.",
                     "documentation_url": rest.DOCS,
                 },
-                {"Retry-After": str(fault.retry_after)},
+                {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)},
                 fault.kind,
             )
         if fault.kind == "primary_rate_limit":

@@ -6,6 +6,7 @@ Plain dataclasses behind one re-entrant lock; the REST and GraphQL layers read a
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -149,7 +150,14 @@ class Repo:
     contents: dict[str, bytes] = field(default_factory=dict)  # the default branch
     commits: dict[str, dict[str, bytes]] = field(default_factory=dict)  # sha -> the tree at that commit
     teams: dict[str, set[str]] = field(default_factory=dict)  # "org/slug" -> member logins (lower-cased)
+    deleted: set[int] = field(default_factory=set)  # numbers of deleted issues (REST answers 410 Gone)
+    moved: dict[int, Issue] = field(default_factory=dict)  # number -> the issue it was transferred as (301)
     collaborators: dict[str, str] = field(default_factory=dict)  # login -> admin/write/read
+    # Git data (see git_data.py): commit parents, file modes other than 100644, branch tips, served objects.
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)  # commit sha -> parent shas
+    modes: dict[str, dict[str, str]] = field(default_factory=dict)  # commit sha -> path -> "120000"/"160000"
+    branches: dict[str, str] = field(default_factory=dict)  # branch name -> commit sha
+    objects: dict[str, Any] = field(default_factory=dict)  # tree/blob sha -> what git_data serves for it
     created_at: dt.datetime = field(default_factory=now)
     next_number: int = 1
     next_milestone: int = 1
@@ -354,6 +362,40 @@ class State:
             issue.pull = pull
             return pull
 
+    def delete_issue(self, issue: Issue) -> None:
+        """Delete an issue as an admin can: it is gone from its repository, its node and every board."""
+        with self.lock:
+            del issue.repo.issues[issue.number]
+            issue.repo.deleted.add(issue.number)
+            self.nodes.pop(issue.node_id, None)
+            for project in self.projects.values():
+                item = project.item_for(issue)
+                if item is not None:
+                    self.remove_item(item)
+
+    def transfer_issue(self, issue: Issue, target: Repo, create_labels: bool = False) -> Issue:
+        """Move an issue to `target` as GitHub does: the same node under the target's next number, labels
+        kept only where the target has them (unless `create_labels`), milestone dropped, updated now.
+        Returns a copy of the issue as it was before the move."""
+        with self.lock:
+            before = dataclasses.replace(issue, labels=list(issue.labels))
+            source = issue.repo
+            del source.issues[issue.number]
+            issue.repo, issue.number = target, target.next_number
+            target.next_number += 1
+            issue.labels = [
+                self.label(target, lb.name, lb.color, lb.description)
+                if create_labels
+                else target.labels[lb.name.lower()]
+                for lb in issue.labels
+                if create_labels or lb.name.lower() in target.labels
+            ]
+            issue.milestone = None
+            issue.touch()
+            target.issues[issue.number] = issue
+            source.moved[before.number] = issue
+            return before
+
     def commit(self, repo: Repo, files: dict[str, str], parent: str | None = None) -> str:
         """A commit whose tree is `parent`'s (or the default branch's) with `files` written; returns its sha."""
         with self.lock:
@@ -361,6 +403,9 @@ class State:
             tree.update({path: text.encode() for path, text in files.items()})
             sha = hashlib.sha1(repr(sorted(tree.items())).encode() + str(self.next_id()).encode()).hexdigest()
             repo.commits[sha] = tree
+            repo.parents[sha] = (parent,) if parent else ()
+            if parent and parent in repo.modes:
+                repo.modes[sha] = {p: m for p, m in repo.modes[parent].items() if p not in files}
             return sha
 
     def project(

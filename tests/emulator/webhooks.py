@@ -7,7 +7,7 @@ from typing import Any
 
 from . import objects
 from .objects import Urls, example, shared_github_dir
-from .state import Comment, Issue, Label, PullRequest, User
+from .state import Comment, Issue, Label, PullRequest, Review, User
 
 
 def _base(event: str, action: str, sender: User, urls: Urls, repo: Any) -> dict[str, Any]:
@@ -53,6 +53,12 @@ def transferred_event(old_issue: Issue, new_issue: Issue, sender: User, urls: Ur
     return payload
 
 
+def deleted_event(issue: Issue, sender: User, urls: Urls) -> dict[str, Any]:
+    payload = _base("issues", "deleted", sender, urls, issue.repo)
+    payload["issue"] = objects.issue_json(issue, urls)
+    return payload
+
+
 def issue_comment_event(
     action: str, issue: Issue, comment: Comment, sender: User, urls: Urls, changes: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -72,4 +78,40 @@ def pull_request_event(action: str, pull: PullRequest, sender: User, urls: Urls)
         payload["before"], payload["after"] = "0" * 40, pull.head_sha
     if action == "edited":
         payload["changes"] = {"body": {"from": ""}}
+    return payload
+
+
+_NOT_IN_SIMPLE_PULL_REQUEST = (
+    "additions",
+    "changed_files",
+    "comments",
+    "commits",
+    "deletions",
+    "maintainer_can_modify",
+    "mergeable",
+    "mergeable_state",
+    "merged",
+    "merged_by",
+    "rebaseable",
+    "review_comments",
+)
+
+
+def pull_request_review_event(
+    action: str, pull: PullRequest, review: Review, sender: User, urls: Urls
+) -> dict[str, Any]:
+    """`pull_request_review` (submitted, edited, dismissed): no published example, so the pull_request
+    envelope with the review as webhooks send it (its state in lower case)."""
+    payload = _base("pull_request", "opened", sender, urls, pull.issue.repo)
+    payload.pop("number", None)
+    payload["action"] = action
+    simple = objects.pull_json(pull, urls)  # review events carry a "simple" pull request: no counts or merge state
+    for key in _NOT_IN_SIMPLE_PULL_REQUEST:
+        simple.pop(key, None)
+    payload["pull_request"] = simple
+    review_json = objects.review_json(review, pull, urls)
+    review_json["state"] = review.state.lower()
+    payload["review"] = review_json
+    if action == "edited":
+        payload["changes"] = {}
     return payload
