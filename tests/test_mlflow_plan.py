@@ -4,6 +4,7 @@ run references in issues, and the configuration. No server: tests/test_mlflow.py
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
@@ -487,3 +488,51 @@ def test_search_filters_quote_names_with_the_quote_they_lack():
     assert _equals("name", "a'b") == 'name = "a\'b"' and _equals("name", "ab") == "name = 'ab'"
     with pytest.raises(UsageError):
         _equals("name", "a'b\"c")
+
+
+# ---- runs on the experiment log ------------------------------------------------------------------------------------
+def test_the_sample_site_shows_mlflow_runs_on_the_churn_experiments():
+    from pathlib import Path
+
+    from bot.records.registry import read_registry
+    from bot.site.render import render_site
+
+    root = Path(__file__).resolve().parents[1]
+    config = load_config(root / "sample" / "mlops.yml", environ={})
+    snapshot = json.loads((root / "sample" / "snapshot.json").read_text())
+    with_runs = [i for i in snapshot["issues"] if i.get("mlflow_runs")]
+    assert len(with_runs) >= 5 and all(i["kind"] == "experiment" for i in with_runs)
+    models, _ = read_registry(root / "sample" / "registry")
+    pages = render_site(models, snapshot, config)
+    month = next(p for name, p in pages.items() if "/experiments/" in name and "churn-classifier 2.0.0 attempt 2" in p)
+    assert "<dt>MLflow runs</dt>" in month and "auc <strong>0.851</strong>" in month
+    assert "learning_rate=0.05, max_depth=6, n_estimators=500" in month
+    assert 'href="https://mlflow.acme.example/#/experiments/3/runs/' in month
+    assert "\n\n" not in month[month.index("<dt>MLflow runs</dt>") - 300 : month.index("<dt>MLflow runs</dt>") + 300]
+
+
+def test_run_names_and_values_from_mlflow_are_escaped_on_the_card():
+    from pathlib import Path
+
+    from bot.site.render import render_site
+
+    root = Path(__file__).resolve().parents[1]
+    config = load_config(root / "sample" / "mlops.yml", environ={})
+    snapshot = json.loads((root / "sample" / "snapshot.json").read_text())
+    issue = next(i for i in snapshot["issues"] if i.get("mlflow_runs"))
+    issue["mlflow_runs"] = [
+        {
+            "run_id": "f" * 32,
+            "name": "<script>alert(1)</script>",
+            "url": "javascript:alert(1)",
+            "status": "RUNNING",
+            "started": None,
+            "metrics": {"<b>auc</b>": 0.5},
+            "params": {"x": "<img src=x onerror=alert(1)>"},
+            "tagged": False,
+        }
+    ]
+    page = "".join(render_site([], snapshot, config).values())
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page and "javascript:alert" not in page and "<b>auc</b>" not in page
+    assert '<span class="mlops-badge">running</span>' in page
