@@ -76,8 +76,9 @@ class MlflowServer:
 
 
 @contextmanager
-def running_server(root: Path) -> Iterator[MlflowServer]:
-    """Start the server, wait until /health answers, populate it; stop its process group afterwards."""
+def running_server(root: Path, *, auth: bool = True) -> Iterator[MlflowServer]:
+    """Start the server, wait until /health answers, populate it; stop its process group afterwards.
+    Without `auth`, no basic-auth app (it checks a password hash on every request: slow, for benchmarks)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (root / "server.log").open("wb")
@@ -93,7 +94,7 @@ def running_server(root: Path) -> Iterator[MlflowServer]:
         "--host": "127.0.0.1",
         "--port": str(port),
         "--workers": "1",
-        "--app-name": "basic-auth",
+        **({"--app-name": "basic-auth"} if auth else {}),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "mlflow", "server", *(part for pair in options.items() for part in pair)],
@@ -106,7 +107,7 @@ def running_server(root: Path) -> Iterator[MlflowServer]:
     try:
         _wait_for_health(url, process, root / "server.log")
         server = MlflowServer(url, root, process, {})
-        server.made = _populate(url, root)
+        server.made = _populate(url, root, auth)
         yield server
     finally:
         _stop(process)
@@ -140,7 +141,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             continue
 
 
-def _populate(url: str, root: Path) -> dict[str, Any]:
+def _populate(url: str, root: Path, auth: bool) -> dict[str, Any]:
     env = {
         **os.environ,
         **QUIET,
@@ -149,7 +150,7 @@ def _populate(url: str, root: Path) -> dict[str, Any]:
         "GIT_PYTHON_REFRESH": "quiet",
     }
     done = subprocess.run(
-        [sys.executable, __file__, "populate", url, str(root)],
+        [sys.executable, __file__, "populate", url, str(root), "auth" if auth else "open"],
         capture_output=True,
         text=True,
         env=env,
@@ -213,7 +214,7 @@ class FaultyProxy:
 
 
 # ---- what `populate` puts in the server (runs in a child process: the mlflow package stays out of pytest) ---------
-def populate(url: str, root: Path) -> dict[str, Any]:
+def populate(url: str, root: Path, auth: bool) -> dict[str, Any]:
     import mlflow
     import mlflow.utils.environment
     import numpy as np
@@ -284,14 +285,15 @@ def populate(url: str, root: Path) -> dict[str, Any]:
         mlflow.log_metrics({"ndcg": 0.61})
         made["runs"]["untagged"] = {"run_id": run.info.run_id, "experiment_id": run.info.experiment_id}
 
-    from mlflow.server import get_app_client
+    if auth:
+        from mlflow.server import get_app_client
 
-    auth = get_app_client("basic-auth", tracking_uri=url)
-    auth.create_user(*READER)
-    auth.grant_user_permission(READER[0], "registered_model", "restricted-model", "DENY")
+        users = get_app_client("basic-auth", tracking_uri=url)
+        users.create_user(*READER)
+        users.grant_user_permission(READER[0], "registered_model", "restricted-model", "DENY")
     return made
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["populate"]:
-        print(json.dumps(populate(sys.argv[2], Path(sys.argv[3]))))
+        print(json.dumps(populate(sys.argv[2], Path(sys.argv[3]), sys.argv[4] == "auth")))
