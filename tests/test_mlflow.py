@@ -117,6 +117,8 @@ def test_a_rerun_with_nothing_new_changes_no_file(project, mlflow_server):
     assert code == 0 and report["written"] == [] and report["counts"]["updated"] == 0
     assert snapshot_of_files(project / "registry") == before
     assert report["counts"]["unchanged"] == len(report["files"]) >= 10
+    # A version's source never changes: its MLmodel file and storage address are not read again.
+    assert set(report["requests_by_endpoint"]) == {"registered-models/search", "model-versions/search", "runs/get"}
 
 
 def test_a_persons_edits_are_kept_and_a_conflict_is_reported_once(project, mlflow_server):
@@ -217,8 +219,23 @@ def test_a_version_without_a_run_is_imported_with_what_its_model_says(project, m
     assert data["provenance"] == {"environment_lockfile_uri": data["artifact_uri"] + "/python_env.yaml"}
     entry = report["files"][0]
     assert entry["missing"] == ["signature", "provenance.git_commit", "provenance.dataset_snapshot_uri"]
+    text = run_cli(["registry", "import", "mlflow", "--model", "no-run-model"], cwd=project, env=mlflow_server.env())
+    assert "incomplete until a person or MLflow fills in: signature (log the model with a signature);" in text.stdout
     failed = run_cli(["validate", "registry"], cwd=project)
     assert failed.code == 1 and "git_commit" in failed.stdout
+
+
+def test_a_file_that_mirrors_another_version_is_not_merged(project, mlflow_server):
+    folder = project / "registry" / "no-run-model"
+    folder.mkdir(parents=True)
+    text = (
+        "model_name: no-run-model\nversion: '1'\nmlflow:\n  model: churn-classifier\n  version: '1'\n  imported: {}\n"
+    )
+    (folder / "1.yml").write_text(text)
+    code, report, _ = import_models(project, mlflow_server, "--model", "no-run-model")
+    assert code == 0 and report["files"] == [] and report["written"] == []
+    assert "mirrors another MLflow model version (churn-classifier 1)" in report["problems"][0]
+    assert (folder / "1.yml").read_text() == text
 
 
 def test_a_dry_run_writes_nothing(project, mlflow_server):

@@ -212,6 +212,19 @@ def test_missing_required_fields_are_listed():
     )
 
 
+def test_fields_not_read_this_time_are_left_as_they_are():
+    text = first_import().replace("    type: double\n  outputs", "    type: float64\n  outputs")  # a person's fix
+    values = {k: v for k, v in COMPLETE.items() if k != ("signature",)}
+    unread = ImportedVersion(
+        "churn", "3", values, None, {"model": "churn", "version": "3"}, None, (), frozenset({("signature",)})
+    )
+    plan = plan_file(
+        "registry/churn/3.yml", (text, yaml.safe_load(text)), unread, force=False, today=TODAY, transitions=TRANSITIONS
+    )
+    assert plan.action == "unchanged" and plan.kept == () and plan.changed == ()
+    assert "signature" not in plan.missing
+
+
 def test_digests_ignore_key_order():
     assert digest({"a": 1, "b": [1, 2]}) == digest({"b": [1, 2], "a": 1}) != digest({"a": 1, "b": [2, 1]})
 
@@ -536,3 +549,9 @@ def test_run_names_and_values_from_mlflow_are_escaped_on_the_card():
     assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<img src=x" not in page and "javascript:alert" not in page and "<b>auc</b>" not in page
     assert '<span class="mlops-badge">running</span>' in page
+
+
+def test_a_file_that_lost_its_name_and_version_gets_them_back():
+    text = first_import().replace("model_name: churn\n", "")
+    plan = again(text)
+    assert yaml.safe_load(plan.text)["model_name"] == "churn" and plan.action == "update"

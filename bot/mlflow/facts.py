@@ -179,6 +179,9 @@ class VersionFacts:
     run: RunFacts | None = None
     model_file: ModelFile | None = None
     notes: tuple[str, ...] = field(default=())  # what could not be read, for the report
+    # False: the MLmodel file and download URI were not read, because the file was imported from this very
+    # source before (a version's source never changes, nor the files at it): what they gave is in the file.
+    files_read: bool = True
 
     @classmethod
     def from_json(cls, version: Mapping[str, Any], aliases: tuple[str, ...]) -> VersionFacts:

@@ -46,15 +46,12 @@ REQUIRED = (
 )
 # Where a person can supply what MLflow did not say, for the report.
 HINTS = {
-    ("framework",): "tag the version mlops.framework and mlops.framework_version, or log it with an MLflow flavor",
+    ("artifact_uri",): "the version's source names no storage",
+    ("framework",): "log the model with an MLflow flavor, or tag mlops.framework and mlops.framework_version",
     ("signature",): "log the model with a signature",
-    (
-        "provenance",
-        "git_commit",
-    ): "run from a git checkout (MLflow tags mlflow.source.git.commit) or tag mlops.git_commit",
-    ("provenance", "dataset_snapshot_uri"): "tag the run mlops.dataset, or log its training dataset as a run input",
-    ("provenance", "environment_lockfile_uri"): "tag the run mlops.environment",
-    ("artifact_uri",): "the version's source is not a storage URI",
+    ("provenance", "git_commit"): "run from a git checkout, or tag mlops.git_commit",
+    ("provenance", "dataset_snapshot_uri"): "log the training dataset as a run input, or tag mlops.dataset",
+    ("provenance", "environment_lockfile_uri"): "tag mlops.environment",
 }
 
 
@@ -85,6 +82,7 @@ class ImportedVersion:
     record: Mapping[str, str]  # the file's `mlflow:` block besides `imported`
     created: str | None  # the version's creation date, for a new file's first history entry
     notes: tuple[str, ...] = field(default=())  # what MLflow said that could not be used
+    unknown: frozenset[FieldPath] = frozenset()  # not read this time: left as they are, base included
 
 
 def registry_name(mlflow_name: str, config: MlflowConfig) -> str | None:
@@ -137,18 +135,26 @@ def imported_version(
         return None
 
     values: dict[FieldPath, Any] = {}
+    # Fields only the version's files could tell, when they were not read this time (see VersionFacts.files_read).
+    unknown: set[FieldPath] = set()
     artifact_uri = _storage_uri(version, server_url)
     if artifact_uri:
         values[("artifact_uri",)] = artifact_uri
+    elif not version.files_read:
+        unknown.add(("artifact_uri",))
     framework = _framework(tag("mlops.framework"), tag("mlops.framework_version"), version.model_file)
     if framework:
         values[("framework",)] = framework
+    elif not version.files_read:
+        unknown.add(("framework",))
     if version.model_file and version.model_file.signature:
         signature, problem = _signature(version.model_file.signature)
         if signature:
             values[("signature",)] = signature
         elif problem:
             notes.append(problem)
+    elif not version.files_read:
+        unknown.add(("signature",))
 
     commit = tag("mlops.git_commit") or run_tags.get("mlflow.source.git.commit", "").strip()
     if commit and GIT_COMMIT.match(commit.lower()):
@@ -161,6 +167,8 @@ def imported_version(
     environment = tag("mlops.environment") or _environment(version.model_file, artifact_uri)
     if environment:
         values[("provenance", "environment_lockfile_uri")] = environment
+    elif not version.files_read:
+        unknown.add(("provenance", "environment_lockfile_uri"))
 
     owner = tag("mlops.owner", model_too=True)
     if owner:
@@ -199,10 +207,10 @@ def imported_version(
     stage, problem = stage_for(version, config)
     if problem:
         notes.append(problem)
-    record = {"model": version.model, "version": version.version}
+    record = {"model": version.model, "version": version.version, "source": version.source}
     if version.run_id:
         record["run_id"] = version.run_id
-    return ImportedVersion(name, version_name, values, stage, record, created, tuple(notes))
+    return ImportedVersion(name, version_name, values, stage, record, created, tuple(notes), frozenset(unknown))
 
 
 def issue_reference(text: str) -> tuple[str | None, int] | None:

@@ -23,7 +23,7 @@ from bot.config import Config
 from bot.errors import CheckFailed
 from bot.mlflow.client import MlflowClient, MlflowNotFound, MlflowRefused, RequestCount
 from bot.mlflow.facts import ModelFile, RegisteredModelFacts, RunFacts, VersionFacts
-from bot.mlflow.fields import imported_version, needs_download_uri, registry_name, registry_version
+from bot.mlflow.fields import HINTS, imported_version, needs_download_uri, registry_name, registry_version, undotted
 from bot.mlflow.plan import DeletedVersion, FilePlan, ImportPlan, plan_file
 from bot.yaml_source import parse_yaml
 
@@ -72,34 +72,44 @@ def run_import(config: Config, client: MlflowClient, options: ImportOptions) -> 
     models, versions = _read_registry(client, names)
     plan = ImportPlan()
     chosen = _registry_names(models, config, plan.problems)
-    ready = []
+    root = Path(config.registry.path)
+    targets: list[tuple[VersionFacts, str, str, Path, tuple[str, dict[str, Any]] | None]] = []
     for version in versions:
         if version.model not in chosen:
             continue
         if version.status != "READY":
             plan.problems.append(f"{version.model} {version.version}: not imported: its status is {version.status}")
             continue
-        ready.append(version)
-    ready = _read_versions(client, ready, plan.problems)
-
-    root = Path(config.registry.path)
-    imported_files = _imported_files(root)
-    by_model = {model.name: model for model in models}
-    for version in ready:
-        name = chosen[version.model]
         version_name = registry_version(version.version, config.mlflow)
         if version_name is None:
             plan.problems.append(
                 f"{version.model} {version.version}: mlflow.path {config.mlflow.path!r} makes no valid registry version"
             )
             continue
+        name = chosen[version.model]
         path = root / config.mlflow.path.replace("{model}", name).replace("{version}", version.version)
         existing = _read_existing(path, plan.problems)
         if existing is False:
             continue
+        if existing and not _mirrors(existing[1], version):
+            plan.problems.append(
+                f"{path.as_posix()}: not merged: it mirrors another MLflow model version "
+                f"({existing[1]['mlflow'].get('model')} {existing[1]['mlflow'].get('version')}), not "
+                f"{version.model} {version.version}; mlflow.names or mlflow.path must tell them apart"
+            )
+            continue
+        targets.append((version, name, version_name, path, existing or None))
+
+    reuse = {(v.model, v.version) for v, *_, existing in targets if not options.force and _same_source(existing, v)}
+    read = _read_versions(client, [target[0] for target in targets], reuse, plan.problems)
+    by_model = {model.name: model for model in models}
+    for version, name, version_name, path, existing in targets:
+        facts = read.get((version.model, version.version))
+        if facts is None:
+            continue  # MLflow refused to give its run or files: reported, its file untouched
         imported = imported_version(
             by_model[version.model],
-            version,
+            facts,
             config.mlflow,
             server_url=client.tracking_uri,
             repositories=config.repositories,
@@ -109,13 +119,14 @@ def run_import(config: Config, client: MlflowClient, options: ImportOptions) -> 
         plan.files.append(
             plan_file(
                 path.as_posix(),
-                existing or None,
+                existing,
                 imported,
                 force=options.force,
                 today=today,
                 transitions=config.registry.transitions,
             )
         )
+    imported_files = _imported_files(root)
     listed = {(v.model, v.version) for v in versions}
     looked_at = {model.name for model in models}
     for (model, version), (path, stage) in sorted(imported_files.items()):
@@ -123,7 +134,7 @@ def run_import(config: Config, client: MlflowClient, options: ImportOptions) -> 
             plan.deleted.append(DeletedVersion(path, model, version, stage))
 
     report = ImportReport(
-        plan, len(chosen), len(ready), client.requests, time.perf_counter() - started, options.dry_run
+        plan, len(chosen), len(plan.files), client.requests, time.perf_counter() - started, options.dry_run
     )
     if not options.dry_run:
         for file in plan.files:
@@ -193,23 +204,37 @@ def _registry_names(models: list[RegisteredModelFacts], config: Config, problems
     return wanted
 
 
-def _read_versions(client: MlflowClient, versions: list[VersionFacts], problems: list[str]) -> list[VersionFacts]:
-    """Each version with its run, MLmodel file and storage address, read several at a time. A version whose
-    run or files MLflow refused to give is left out (its file untouched) and reported."""
+def _read_versions(
+    client: MlflowClient, versions: list[VersionFacts], reuse: set[tuple[str, str]], problems: list[str]
+) -> dict[tuple[str, str], VersionFacts]:
+    """Each version with its run, MLmodel file and storage address, read several at a time (the files not
+    for versions in `reuse`: their file holds what they said). A version whose run or files MLflow refused
+    to give is left out (its file untouched) and reported."""
     run_ids = sorted({v.run_id for v in versions if v.run_id})
     runs = dict(zip(run_ids, _parallel(lambda run_id: _read_run(client, run_id), run_ids), strict=True))
-    extras = _parallel(lambda v: _read_files(client, v), versions)
-    done = []
-    for version, (files, refused) in zip(versions, extras, strict=True):
+
+    def files(version: VersionFacts) -> tuple[VersionFacts, str | None]:
+        if (version.model, version.version) in reuse:
+            return replace(version, files_read=False), None
+        return _read_files(client, version)
+
+    done = {}
+    for version, refused in _parallel(files, versions):
         run, run_refused = runs.get(version.run_id, (None, None)) if version.run_id else (None, None)
         if refused or run_refused:
             problems.append(f"{version.model} {version.version}: not imported: {refused or run_refused}")
             continue
-        notes = files.notes
+        notes = version.notes
         if version.run_id and run is None:
             notes += (f"run {version.run_id} is no longer in MLflow",)
-        done.append(replace(files, run=run, notes=notes))
+        done[(version.model, version.version)] = replace(version, run=run, notes=notes)
     return done
+
+
+def _same_source(existing: tuple[str, dict[str, Any]] | None, version: VersionFacts) -> bool:
+    """Whether the file was imported from this version's source before (what its files say is in it)."""
+    block = (existing[1] if existing else {}).get("mlflow")
+    return isinstance(block, dict) and bool(version.source) and block.get("source") == version.source
 
 
 def _read_run(client: MlflowClient, run_id: str) -> tuple[RunFacts | None, str | None]:
@@ -267,6 +292,14 @@ def _read_existing(path: Path, problems: list[str]) -> tuple[str, dict[str, Any]
         problems.append(f"{path.as_posix()}: not merged: the file is not a mapping of fields")
         return False
     return text, data
+
+
+def _mirrors(data: dict[str, Any], version: VersionFacts) -> bool:
+    """Whether a file is this version's: it has no import record yet, or its record names this version."""
+    block = data.get("mlflow")
+    if not isinstance(block, dict) or "model" not in block:
+        return True
+    return str(block.get("model")) == version.model and str(block.get("version")) == version.version
 
 
 def _imported_files(root: Path) -> dict[tuple[str, str], tuple[str, str]]:
@@ -340,7 +373,8 @@ def _describe_file(file: FilePlan, verb: str) -> list[str]:
     if file.kept:
         lines.append(f"{file.path}: kept your edit of {', '.join(file.kept)} (MLflow has not changed it since)")
     if file.missing:
-        lines.append(f"{file.path}: incomplete: {', '.join(file.missing)} must be filled in before it validates")
+        needed = "; ".join(f"{name} ({HINTS[undotted(name)]})" for name in file.missing)
+        lines.append(f"{file.path}: incomplete until a person or MLflow fills in: {needed}")
     if file.rewritten:
         lines.append(f"{file.path}: written whole (it could not be edited in place; its comments are gone)")
     lines.extend(f"{file.path}: note: {note}" for note in file.notes)

@@ -113,8 +113,8 @@ def plan_file(
     base_block = block.get("imported") if isinstance(block.get("imported"), dict) else {}
     base = {str(key): str(value) for key, value in base_block.items()}
     merged = copy.deepcopy(data)
-    if not existing:
-        merged.update({"model_name": imported.registry_name, "version": imported.registry_version})
+    merged.setdefault("model_name", imported.registry_name)  # a file that lacks them gets them; never changed
+    merged.setdefault("version", imported.registry_version)
 
     theirs: dict[FieldPath, Any] = dict(imported.values)
     old_stage = str(data.get("stage", "candidate")) if existing else None
@@ -125,7 +125,7 @@ def plan_file(
     # An unmapped stage is no opinion, not an absent value: the stage and its base stay as they are.
     # MLflow's fields in the order fields.py gives them (a new nested key takes its place by that order).
     paths = list(theirs) + sorted(
-        {undotted(key) for key in base if key != "stage" or ("stage",) in theirs} - set(theirs)
+        {undotted(key) for key in base if key != "stage" or ("stage",) in theirs} - set(theirs) - imported.unknown
     )
 
     record = dict(base)
