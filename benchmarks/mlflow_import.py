@@ -74,6 +74,7 @@ def main() -> None:
                     report.seconds,
                     report.requests.total,
                     report.requests.total / max(1, report.models),
+                    report.requests.total / max(1, report.versions),
                     len(report.written),
                     counts["stage_changes"],
                 )
@@ -101,7 +102,7 @@ def main() -> None:
         print(
             f"| {label} | {models} | {versions} | {seconds:.2f} | {requests} | {per_model:.1f} | {written} | {moves} |"
         )
-    print(f"| `mlops-bot registry import mlflow` (command line, start-up included) | | | {cli_seconds:.2f} | | | | |")
+    print(f"| `mlops-bot registry import mlflow` (command line, start-up included) | | | {cli_seconds:.2f} | | | | | |")
 
 
 if __name__ == "__main__":

@@ -71,6 +71,7 @@ class MlflowServer:
             "MLFLOW_TRACKING_USERNAME": credentials[0],
             "MLFLOW_TRACKING_PASSWORD": credentials[1],
             "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.05",
+            "MLFLOW_HTTP_REQUEST_BACKOFF_JITTER": "0",
             **extra,
         }
 

@@ -555,3 +555,14 @@ def test_a_file_that_lost_its_name_and_version_gets_them_back():
     text = first_import().replace("model_name: churn\n", "")
     plan = again(text)
     assert yaml.safe_load(plan.text)["model_name"] == "churn" and plan.action == "update"
+
+
+def test_retry_settings_are_read_from_mlflows_variables():
+    from bot.mlflow.client import HttpSettings
+
+    settings = HttpSettings.from_env(
+        {"MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2", "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "0.5"}
+    )
+    assert (settings.max_retries, settings.backoff, settings.jitter, settings.timeout) == (2, 0.5, 1.0, 120.0)
+    with pytest.raises(UsageError, match="MLFLOW_HTTP_REQUEST_TIMEOUT"):
+        HttpSettings.from_env({"MLFLOW_HTTP_REQUEST_TIMEOUT": "soon"})

@@ -60,12 +60,13 @@ class MlflowNotFound(MlflowError):
 
 @dataclass(frozen=True)
 class HttpSettings:
-    """Retries and timeouts, from MLflow's own variables where it has them."""
+    """Retries and timeouts, read from MLflow's own variables."""
 
-    max_retries: int = 5
-    backoff: float = 1.0  # seconds; doubles on each consecutive failure, plus jitter
-    max_wait: float = 60.0  # cap on one wait, Retry-After included
-    timeout: float = 120.0  # seconds per request
+    max_retries: int = 5  # MLFLOW_HTTP_REQUEST_MAX_RETRIES
+    backoff: float = 1.0  # MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR: seconds, doubling on each consecutive failure
+    jitter: float = 1.0  # MLFLOW_HTTP_REQUEST_BACKOFF_JITTER: up to this many seconds more, at random
+    timeout: float = 120.0  # MLFLOW_HTTP_REQUEST_TIMEOUT: seconds per request
+    max_wait: float = 60.0  # the cap on one wait, Retry-After included
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> HttpSettings:
@@ -82,7 +83,7 @@ class HttpSettings:
         return cls(
             max_retries=int(number("MLFLOW_HTTP_REQUEST_MAX_RETRIES", cls.max_retries)),
             backoff=number("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", cls.backoff),
-            max_wait=number("MLFLOW_HTTP_REQUEST_BACKOFF_MAX", cls.max_wait),
+            jitter=number("MLFLOW_HTTP_REQUEST_BACKOFF_JITTER", cls.jitter),
             timeout=number("MLFLOW_HTTP_REQUEST_TIMEOUT", cls.timeout),
         )
 
@@ -285,6 +286,7 @@ class MlflowClient:
     ) -> requests.Response:
         url = self.tracking_uri + path
         self.requests.add(endpoint)
+        log.debug("%s %s %s", method, path, params or "")
         for attempt in range(self.settings.max_retries + 1):
             last = attempt == self.settings.max_retries
             try:
@@ -324,7 +326,7 @@ class MlflowClient:
     def _wait(self, attempt: int, retry_after: float | None, reason: str) -> None:
         self.requests.add_retry()
         wait = retry_after if retry_after is not None else self.settings.backoff * (2**attempt)
-        wait = min(self.settings.max_wait, wait + random.uniform(0, self.settings.backoff))
+        wait = min(self.settings.max_wait, wait + random.uniform(0, self.settings.jitter))
         log.info("retrying in %.1fs: %s", wait, reason)
         self._sleep(wait)
 
