@@ -566,3 +566,22 @@ def test_retry_settings_are_read_from_mlflows_variables():
     assert (settings.max_retries, settings.backoff, settings.jitter, settings.timeout) == (2, 0.5, 1.0, 120.0)
     with pytest.raises(UsageError, match="MLFLOW_HTTP_REQUEST_TIMEOUT"):
         HttpSettings.from_env({"MLFLOW_HTTP_REQUEST_TIMEOUT": "soon"})
+
+
+def test_the_bridges_pure_parts_do_no_io():
+    """Planning, fields, facts and YAML edits never reach the network, the client or the command line."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1] / "bot" / "mlflow"
+    for name in ("facts.py", "fields.py", "plan.py", "yaml_edit.py"):
+        tree = ast.parse((package / name).read_text(encoding="utf-8"))
+        imported = {
+            alias.name if isinstance(node, ast.Import) else node.module or ""
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        }
+        assert not {
+            m for m in imported if m.startswith(("requests", "bot.mlflow.client", "bot.cli", "os", "pathlib"))
+        }, name

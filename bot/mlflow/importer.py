@@ -342,13 +342,26 @@ def describe(report: ImportReport) -> list[str]:
         )
     lines.extend(report.plan.problems)
     counts = report.counts()
-    summary = ", ".join(f"{n} {label.replace('_', ' ')}" for label, n in counts.items() if n)
+    summary = ", ".join(f"{n} {_COUNTED[label][n != 1]}" for label, n in counts.items() if n)
     lines.append(
         f"{report.models} model(s), {report.versions} version(s): {summary or 'nothing to import'}"
         f"{' (dry run: nothing written)' if report.dry_run else ''}; "
         f"{report.requests.total} request(s) to MLflow ({report.requests.retries} retried) in {report.seconds:.1f}s"
     )
     return lines
+
+
+# How the summary line names each count: (one, several).
+_COUNTED = {
+    "created": ("created", "created"),
+    "updated": ("updated", "updated"),
+    "unchanged": ("unchanged", "unchanged"),
+    "conflicts": ("conflict", "conflicts"),
+    "stage_changes": ("stage change", "stage changes"),
+    "incomplete": ("incomplete", "incomplete"),
+    "deleted_in_mlflow": ("deleted in MLflow", "deleted in MLflow"),
+    "problems": ("not imported", "not imported"),
+}
 
 
 def _describe_file(file: FilePlan, verb: str) -> list[str]:
