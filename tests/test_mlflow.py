@@ -238,6 +238,15 @@ def test_a_file_that_mirrors_another_version_is_not_merged(project, mlflow_serve
     assert (folder / "1.yml").read_text() == text
 
 
+def test_a_symbolic_link_out_of_the_registry_is_not_followed(project, mlflow_server, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside")
+    (project / "registry").mkdir()
+    (project / "registry" / "no-run-model").symlink_to(outside, target_is_directory=True)
+    code, report, _ = import_models(project, mlflow_server, "--model", "no-run-model")
+    assert code == 0 and report["written"] == [] and "a symbolic link leads it out of" in report["problems"][0]
+    assert list(outside.iterdir()) == []
+
+
 def test_a_dry_run_writes_nothing(project, mlflow_server):
     code, report, _ = import_models(project, mlflow_server, "--model", "churn-classifier", "--dry-run")
     assert code == 0 and report["counts"]["created"] == 2 and report["written"] == []

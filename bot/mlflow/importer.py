@@ -88,6 +88,9 @@ def run_import(config: Config, client: MlflowClient, options: ImportOptions) -> 
             continue
         name = chosen[version.model]
         path = root / config.mlflow.path.replace("{model}", name).replace("{version}", version.version)
+        if not path.resolve().is_relative_to(root.resolve()):
+            plan.problems.append(f"{path.as_posix()}: not written: a symbolic link leads it out of {root.as_posix()}")
+            continue
         existing = _read_existing(path, plan.problems)
         if existing is False:
             continue
