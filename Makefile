@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench lock clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,8 +26,15 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check bot tests benchmarks tools
 	$(BIN)/ruff format --check bot tests benchmarks tools
 
+# The request budget, then the event job beside actions/add-to-project: ADD_TO_PROJECT_DIR names a
+# checkout of it (benchmarks/event_job.py says how to get one).
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/board_sync.py
+	$(BIN)/python benchmarks/event_job.py
+
+# The lock files the action installs from, rewritten from pyproject.toml (UPGRADE=1: newest releases).
+lock: $(BIN)/.installed
+	bash tools/lock.sh $(if $(UPGRADE),--upgrade)
 
 clean:
 	rm -rf $(VENV) site test-artifacts site_src/generated

@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "checklist": ("bot.commands.checklist", "check a Markdown body against the required deployment checklist"),
     "check-pr": ("bot.commands.check_pr", "post the deployment gate as a commit status on a pull request"),
     "init": ("bot.commands.init", "install labels, forms, configuration, workflows and a site in a repository"),
+    "doctor": ("bot.commands.doctor", "check a setup end to end: tokens, board, labels, files, status check, Pages"),
     "monitor": ("bot.commands.monitor", "check monitoring reports or drift; open incidents and retraining work"),
     "registry": ("bot.commands.registry", "import model versions into the registry files from MLflow"),
     "site": ("bot.commands.site", "build or serve the documentation site"),
@@ -75,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     given = sys.argv[1:] if argv is None else argv
     verbose = "--verbose" in given or "-v" in given
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    if not verbose:  # retries are counted and a failure is one line: the libraries' own lines are noise
+        for library in ("urllib3", "github"):
+            logging.getLogger(library).setLevel(logging.ERROR)
     try:
         words = list(sys.argv[1:] if argv is None else argv)
         chosen = next((w for w in words if w in COMMANDS), None)

@@ -23,9 +23,9 @@ def load_schema(name: str) -> dict[str, Any]:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
-    schema = load_schema(name)
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    # The schemas ship with the package and are checked against the 2020-12 metaschema by the tests
+    # (tests/test_config.py), not on every start: that check costs more than validating a file.
+    return Draft202012Validator(load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 @dataclass(frozen=True)
@@ -66,5 +66,6 @@ def _message(error: ValidationError) -> str:
     unknown = _unknown_keys(error)
     if unknown:
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
-        return f"unknown key {', '.join(map(repr, unknown))} (expected one of: {allowed})"
+        more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""  # a file may hold thousands
+        return f"unknown key {', '.join(repr(key[:80]) for key in unknown[:5])}{more} (expected one of: {allowed})"
     return error.message

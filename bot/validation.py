@@ -16,7 +16,7 @@ from bot.records.registry import ModelVersion, read_model_file, read_registry
 from bot.scaffold.workflow_rules import workflow_problems
 from bot.schemas import Problem, schema_problems
 from bot.site.snapshot import read_snapshot
-from bot.yaml_source import parse_yaml
+from bot.yaml_source import YamlDocument, parse_yaml
 
 FORMS_DIR = Path(".github/ISSUE_TEMPLATE")
 WORKFLOWS_DIR = Path(".github/workflows")
@@ -94,12 +94,19 @@ def validate_repository(config: Config, paths: list[str]) -> ValidationReport:
     return report
 
 
+def read_yaml_file(path: Path) -> tuple[YamlDocument | None, list[Problem]]:
+    """The document, or why it cannot be read: an unreadable or malformed file is a problem, never a traceback."""
+    try:
+        return parse_yaml(path.read_text(encoding="utf-8"), path.as_posix(), error=CheckFailed), []
+    except CheckFailed as exc:
+        return None, [Problem(exc.location or Location(path.as_posix()), exc.message)]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [Problem(Location(path.as_posix()), f"cannot read: {exc}")]
+
+
 def file_problems(path: Path, schema: str | None) -> list[Problem]:
     """An issue form against GitHub's form syntax (`schema`), or a workflow against the hardening rules."""
-    try:
-        document = parse_yaml(path.read_text(encoding="utf-8"), path.as_posix(), error=CheckFailed)
-    except CheckFailed as exc:
-        return [Problem(exc.location or Location(path.as_posix()), exc.message)]
-    except (OSError, UnicodeDecodeError) as exc:
-        return [Problem(Location(path.as_posix()), f"cannot read: {exc}")]
+    document, problems = read_yaml_file(path)
+    if document is None:
+        return problems
     return schema_problems(document, schema) if schema else workflow_problems(document)

@@ -6,11 +6,15 @@ import copy
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import pytest
 from github import Auth, Github
 
-from bot.config import DEFAULTS
+from bot.board.plan import plan_issue
+from bot.board.projects import ProjectsClient
+from bot.config import DEFAULTS, ProjectRef, load_config
+from bot.github.client import Endpoints, GitHubClient, RetrySettings
 from tests.emulator import Fault, GitHubEmulator
 from tests.emulator import objects as gh_objects
 from tests.emulator.objects import example
@@ -409,3 +413,45 @@ def test_missing_stage_field_is_a_configuration_error(board):
     _, events = open_issue(board, "Experiment", ["ml-experiment"])
     result, _ = board.sync(event=events[0])
     assert result.code == 2 and "has no single-select field named 'Experiment stage'" in result.stderr
+
+
+# ---- pacing ----------------------------------------------------------------------------------------------
+FAST = RetrySettings(total=2, backoff=0.01, max_wait=1, timeout=5)
+
+
+def paced_client(board: Board, waits: list[float], batch_size: int) -> ProjectsClient:
+    client = GitHubClient(BOT_TOKEN, Endpoints(board.github.api_url, board.github.graphql_url), settings=FAST)
+    project = ProjectRef(urlsplit(board.github.urls.web).netloc, "organization", "acme", 3, scheme="http")
+    return ProjectsClient(client, project, "Status", batch_size=batch_size, pause_seconds=30, sleep=waits.append)
+
+
+def planned(projects: ProjectsClient, issues: list[Issue]) -> tuple[list, object]:
+    actions = []
+    for issue in issues:
+        snapshot = projects.read_for_issue(issue.node_id)
+        actions += plan_issue(snapshot.issue, snapshot.item, snapshot.fields, load_config(None).board, snapshot.viewer)
+    return actions, snapshot.fields
+
+
+def test_a_single_event_never_waits_however_long_the_configured_pause(board):
+    waits: list[float] = []
+    projects = paced_client(board, waits, batch_size=50)
+    issue = board.github.state.issue(board.github.state.repos["acme/churn"], "one", labels=("ml-data",))
+    actions, fields = planned(projects, [issue])
+    applied = projects.apply(actions, fields)
+    assert [a.kind for a in applied] == ["add", "set_status"] and board.column(issue) == "Data Prep"
+    assert waits == []
+
+
+def test_a_bulk_run_pauses_between_mutation_requests_after_the_first_two(board):
+    waits: list[float] = []
+    projects = paced_client(board, waits, batch_size=1)  # one action per request: six requests
+    issues = [
+        board.github.state.issue(board.github.state.repos["acme/churn"], f"t{n}", labels=("ml-data",)) for n in range(3)
+    ]
+    actions, fields = planned(projects, issues)
+    before = len(board.github.requests)
+    projects.apply(actions, fields)
+    assert len(board.github.requests) - before == 6
+    assert len(waits) == 4 and all(25 < wait <= 30 for wait in waits)
+    assert all(board.column(issue) == "Data Prep" for issue in issues)

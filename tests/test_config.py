@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from jsonschema import Draft202012Validator
 
 from bot.config import DEFAULTS, ProjectRef, config_from_document, load_config
 from bot.errors import ConfigError
 from bot.yaml_source import parse_yaml
 from tests.helpers import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def config(text: str, **kwargs):
@@ -155,3 +161,8 @@ def test_every_command_has_help():
     for command in ("validate", "sync", "checklist"):
         sub = run_cli([command, "--help"])
         assert sub.code == 0 and "--config" in sub.stdout
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "schemas").glob("*.schema.json")), ids=lambda p: p.name)
+def test_every_schema_is_a_valid_2020_12_schema(path):
+    Draft202012Validator.check_schema(json.loads(path.read_text()))  # the bot trusts them at run time

@@ -139,6 +139,45 @@ def test_lock_file_records_what_init_wrote(github, empty_repo):
     assert ".github/workflows/mlops-bot.yml" in lock and len(lock) >= 20
 
 
+def test_init_ends_with_the_next_steps_and_a_real_install(github, empty_repo):
+    result = run_cli(
+        ["init", "--path", str(empty_repo), "--repo", "acme/churn", "--action-ref", PIN],
+        cwd=empty_repo,
+        env=github.env(BOT_TOKEN),
+    )
+    assert result.code == 0, result.stderr
+    steps = result.stdout[result.stdout.index("Next steps:") :]
+    for expected in (
+        "gh secret set MLOPS_PROJECT_TOKEN --repo acme/churn",
+        "mlops-bot init --board --repo acme/churn",
+        "gh api -X POST repos/acme/churn/pages -f build_type=workflow",
+        "mlops/deployment-checklist",
+        "mlops-bot doctor --repo acme/churn",
+        f'pip install "mlops-bot @ git+{github.urls.web}/acme/mlops-bot@{PIN.split("@")[1]}"',
+    ):
+        assert expected in steps, expected
+    setup_page = (empty_repo / "site_src" / "setup.md").read_text()
+    assert f"git+https://github.com/{PIN}" in setup_page and "OWNER/REPO" not in setup_page
+    assert "<a release of mlops-bot>" not in setup_page
+
+
+def test_init_adds_the_built_site_to_gitignore_once(github, empty_repo):
+    (empty_repo / ".gitignore").write_text("__pycache__/\nsite\n")
+    first = init(github, empty_repo)
+    assert first.json()["gitignore"] == ["/site_src/generated/"]
+    assert (empty_repo / ".gitignore").read_text() == (
+        "__pycache__/\nsite\n\n# mlops-bot: the built site and its generated pages\n/site_src/generated/\n"
+    )
+    assert init(github, empty_repo).json()["gitignore"] == []
+
+
+def test_the_projects_own_setup_page_names_the_placeholder_init_fills_in():
+    from bot.scaffold.next_steps import ACTION_PLACEHOLDER
+
+    page = (Path(__file__).resolve().parents[1] / "site_src" / "setup.md").read_text()
+    assert f'pip install "mlops-bot @ git+https://github.com/{ACTION_PLACEHOLDER}"' in page
+
+
 # ---- values that would inject YAML -------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("option", "value"),

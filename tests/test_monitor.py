@@ -114,9 +114,9 @@ def test_drift_and_calibration_signals():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("timestamp,p99_latency_ms\n2026-11-01T10:00:00Z,\n", "p99_latency_ms: '' is not a number"),
+        ("timestamp,p99_latency_ms\n2026-11-01T10:00:00Z,\n", "'p99_latency_ms' has no value in window"),
         ("timestamp,p99_latency_ms\n2026-11-01T10:00:00Z,nan\n", "is not a finite number"),
-        ("timestamp,p99_latency_ms\nyesterday,12\n", "is missing or not ISO 8601"),
+        ("timestamp,p99_latency_ms\nyesterday,12\n", "'yesterday' is not ISO 8601"),
         ("timestamp,p99_latency_ms\n2026-11-01T10:01:00Z,1\n2026-11-01T10:00:00Z,1\n", "in time order"),
         ("timestamp,queue_depth\n2026-11-01T10:00:00Z,4\n", "none of the monitored columns"),
         ("timestamp,brier\n2026-11-01T10:00:00Z,0.1\n", "no `brier_baseline`"),

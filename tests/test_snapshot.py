@@ -132,6 +132,7 @@ CHANGES = {
     "transfer to another configured repository": lambda gh: gh.transfer(REPOS[0], 8, REPOS[1]),
     "transfer out of the configuration": lambda gh: gh.transfer(REPOS[0], 9, "acme/archive"),
     "transfer in from outside": lambda gh: gh.transfer("acme/archive", 1, REPOS[1]),
+    "assign": lambda gh: gh.issue(REPOS[0], 10).edit(assignees=["ana", "bo"]),
 }
 
 
@@ -164,6 +165,16 @@ def test_after_each_kind_of_change_incremental_equals_full(github, tmp_path, cha
     CHANGES[change](GitHub(github))
     done = snapshots.equals_full()
     assert done.since is not None and done.read_in_full == ()
+
+
+def test_assignees_reach_the_snapshot(github, tmp_path):
+    seed(github)
+    write_config(tmp_path)
+    snapshot(github, tmp_path)
+    CHANGES["assign"](GitHub(github))
+    incremental_equals_full(github, tmp_path)
+    (entry,) = [e for e in issues_of(tmp_path / "snap.json") if (e["repository"], e["number"]) == (REPOS[0], 10)]
+    assert entry["assignees"] == ["ana", "bo"]
 
 
 def test_nothing_changed_costs_one_request_per_repository(github, tmp_path):

@@ -17,7 +17,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 FORMS = ROOT / ".github" / "ISSUE_TEMPLATE"
 
-HYPOTHESIS = r"^\s*[Ii][Ff]\b[\s\S]+\b[Tt][Hh][Ee][Nn]\b[\s\S]+\b[Bb][Ee][Cc][Aa][Uu][Ss][Ee]\b[\s\S]+$"
+THEN, BECAUSE = r"\b[Tt][Hh][Ee][Nn]\b", r"\b[Bb][Ee][Cc][Aa][Uu][Ss][Ee]\b"
+# "If ... then ... because ...". Each gap stops at the first `then` (`because`) it meets, so a failed match
+# backtracks over the text once: `[\s\S]+` gaps tried every pair of words (a minute on "If" + "then " x 13,000).
+HYPOTHESIS = rf"^\s*[Ii][Ff]\b(?:(?!{THEN})[\s\S])+{THEN}(?:(?!{BECAUSE})[\s\S])+{BECAUSE}[\s\S]+$"
 RULES: dict[str, dict[str, dict[str, Any]]] = {
     "experiment": {
         "hypothesis": {

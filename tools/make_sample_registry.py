@@ -8,6 +8,7 @@ tools/make_sample_snapshot.py so that every link holds. Deterministic; rerun bot
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 import sys
 from pathlib import Path
@@ -28,14 +29,19 @@ def main() -> None:
     if root.exists():
         shutil.rmtree(root)
     m_indexes = {model[0]: index for index, model in enumerate(MODELS)}
+    # Pull requests share the issues' numbers on GitHub: number them after the last issue.
+    pull_numbers = itertools.count(max(issue.number for issue in story.issues) + 1)
     for version in story.versions:
         name, task, owner, (fw, fw_version), headline, inputs, outputs, _ = version.model
         m_index, v_index = m_indexes[name], version.index
         digest = hashlib.sha1(f"{name}@{version.version}".encode()).hexdigest()
-        history = [
-            {"stage": stage, "date": day.isoformat(), "by": f"{owner}-lead" if stage == "production" else owner}
-            for stage, day in version.history
-        ]
+        history = []
+        for stage, day in version.history:
+            step = {"stage": stage, "date": day.isoformat(), "by": f"{owner}-lead" if stage == "production" else owner}
+            if stage != "candidate":  # every later move went through a pull request and the gate
+                step["pr"] = next(pull_numbers)
+                step["commit"] = hashlib.sha1(f"{name}@{version.version}:{stage}".encode()).hexdigest()
+            history.append(step)
         record = {
             "model_name": name,
             "version": version.version,

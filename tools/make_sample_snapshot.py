@@ -21,6 +21,8 @@ from bot.records.forms import forms, render_body  # noqa: E402
 from bot.site.snapshot import issue_entry, merge, write_snapshot  # noqa: E402
 from tools.sample_plan import REPO, TAKEN, milestone, plan  # noqa: E402
 
+TEAM = ["ana", "bo", "chen", "dara", "eli"]
+
 
 def iso(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -42,7 +44,9 @@ def main() -> None:
                 "created_at": iso(issue.created),
                 "updated_at": iso(issue.closed or issue.created + dt.timedelta(days=2)),
                 "closed_at": iso(issue.closed) if issue.closed else None,
-                "author": authors.choice(["ana", "bo", "chen", "dara", "eli"]),
+                "author": authors.choice(TEAM),
+                # Most open work has someone on it; a few cards wait for an owner.
+                "assignees": [] if authors.random() < 0.15 else [authors.choice(TEAM)],
                 "milestone": milestone(issue.created),
                 "labels": [issue.label, *issue.extra_labels],
             }

@@ -15,7 +15,6 @@ from typing import Literal
 from bot.board.actions import KINDS, ActionKind
 from bot.config import BoardConfig, Config
 from bot.errors import ConfigError
-from bot.records.forms import STAGES
 
 IssueStateName = Literal["OPEN", "CLOSED"]  # as GraphQL spells an issue's state
 
@@ -175,6 +174,8 @@ def check_stage_field(found: dict[str, object] | None, board_title: str, config:
     name = config.board.stage_field
     if name is None:
         return
+    from bot.records.forms import STAGES  # the issue forms and their parser: only for boards with a stage field
+
     where = config.locate("stage_field")
     if found is None or "options" not in found:
         raise ConfigError(f"the board {board_title!r} has no single-select field named {name!r}", where)

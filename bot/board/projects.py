@@ -1,7 +1,9 @@
 """Projects (v2) through GraphQL: read a board and its issues, and apply planned actions in batches.
 
-Mutations go out one request at a time (never concurrently), several per request as aliases, with
-a pause between requests as GitHub's secondary-rate-limit guidance asks.
+Mutations go out one request at a time (never concurrently), several per request as aliases. Bulk runs
+pause between mutation requests, as GitHub's secondary-rate-limit guidance asks of "a large number" of
+them; the first `UNPACED_MUTATION_REQUESTS` of a run go out at once, so a single event (add, then place:
+two requests) never waits.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from bot.config import ProjectRef
 from bot.errors import GitHubError
 from bot.github.client import GitHubClient, GraphQLError
 from bot.github.queries import load
-from bot.records.issue import experiment_stage_of
+
+UNPACED_MUTATION_REQUESTS = 2
 
 
 def batch_document(kinds: list[ActionKind]) -> str:
@@ -56,6 +59,7 @@ class ProjectsClient:
         stage_field: str | None = None,
         batch_size: int = 50,
         pause_seconds: float = 1.0,
+        unpaced_mutation_requests: int = UNPACED_MUTATION_REQUESTS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.client = client
@@ -64,8 +68,10 @@ class ProjectsClient:
         self.stage_field = stage_field
         self.batch_size = batch_size
         self.pause_seconds = pause_seconds
+        self.unpaced_mutation_requests = unpaced_mutation_requests
         self._sleep = sleep
         self._last_mutation: float | None = None
+        self._mutation_requests = 0
 
     @property
     def url(self) -> str:
@@ -268,7 +274,7 @@ class ProjectsClient:
     def _mutate(
         self, batch: list[Action], fields: BoardFields
     ) -> tuple[dict[str, Any], dict[int, list[dict[str, Any]]]]:
-        if self._last_mutation is not None and self.pause_seconds > 0:
+        if self._last_mutation is not None and self._mutation_requests >= self.unpaced_mutation_requests:
             remaining = self.pause_seconds - (time.monotonic() - self._last_mutation)
             if remaining > 0:
                 self._sleep(remaining)
@@ -277,6 +283,7 @@ class ProjectsClient:
             data, errors = self.client.graphql_with_errors(batch_document([a.kind for a in batch]), variables)
         finally:
             self._last_mutation = time.monotonic()
+            self._mutation_requests += 1
         by_alias: dict[int, list[dict[str, Any]]] = {}
         for error in errors:
             path = error.get("path") or []
@@ -312,7 +319,11 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 
 def issue_state(node: dict[str, Any]) -> IssueState:
     labels = tuple(label["name"] for label in node["labels"]["nodes"])
-    stage = experiment_stage_of(labels, node["state"].upper() == "CLOSED", node["body"]) if "body" in node else None
+    stage = None
+    if "body" in node:  # read only when the board has a stage field
+        from bot.records.issue import experiment_stage_of  # the issue forms and markdown-it: not on every event
+
+        stage = experiment_stage_of(labels, node["state"].upper() == "CLOSED", node["body"])
     return IssueState(node["id"], node["repository"]["nameWithOwner"], node["number"], node["state"], labels, stage)
 
 

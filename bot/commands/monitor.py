@@ -24,6 +24,10 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.extras import require
+
+    if args.baseline or args.current:
+        require("monitor")  # drift needs numpy and scipy; a report needs only the core
     from bot.config import load_config
     from bot.errors import EXIT_CHECK_FAILED, EXIT_OK
     from bot.monitor.run import MonitorRequest, monitor_model

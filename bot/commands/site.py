@@ -42,6 +42,9 @@ def _address(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bot.extras import require
+
+    require("site")
     from bot.config import load_config
     from bot.site.engine import docs_dir, mkdocs_command, run_child
     from bot.site.generate import generate

@@ -15,7 +15,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
@@ -277,6 +277,7 @@ class GitHubClient:
         self.request_log = request_log if request_log is not None else RequestLog()
         self.settings = settings or RetrySettings()
         self.token_name = token_name
+        self._token = token
         self._viewer: str | None = None
         retry = RetryPolicy(
             request_log=self.request_log,
@@ -297,6 +298,17 @@ class GitHubClient:
             # client paces its mutations itself (sync.mutation_pause_seconds), as GitHub's guidance asks.
             seconds_between_requests=None,
             seconds_between_writes=None,
+        )
+
+    def without_replay(self) -> GitHubClient:
+        """The same token and log, but nothing is sent twice by the transport: for the one GraphQL
+        mutation that is a creation (a board), whose caller reads back before it sends again."""
+        return GitHubClient(
+            self._token,
+            self.endpoints,
+            request_log=self.request_log,
+            settings=replace(self.settings, total=0),
+            token_name=self.token_name,
         )
 
     def viewer_login(self) -> str:
@@ -364,7 +376,13 @@ class Clients:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | os._Environ[str] | None = None) -> Clients:
+        """The clients for this environment; without GITHUB_TOKEN, a one-line error before any request."""
         environ = os.environ if environ is None else environ
+        if not environ.get("GITHUB_TOKEN"):
+            raise UsageError(
+                "GITHUB_TOKEN is not set: export a token that can read the repository (e.g. "
+                "GITHUB_TOKEN=$(gh auth token)); in GitHub Actions the mlops-bot action passes the job's token"
+            )
         endpoints = Endpoints.from_env(environ)
         settings = RetrySettings.from_env(environ)
         request_log = RequestLog()
@@ -380,6 +398,19 @@ class Clients:
             token_name=board_token_name,
         )
         return cls(rest, board, request_log)
+
+
+def require_repository(
+    given: str | None, environ: dict[str, str] | os._Environ[str] | None = None, *, otherwise: str = ""
+) -> str:
+    """`--repo`, else GITHUB_REPOSITORY; a one-line error naming both (and `otherwise`) when neither is set."""
+    environ = os.environ if environ is None else environ
+    repository = given or environ.get("GITHUB_REPOSITORY")
+    if not repository:
+        raise UsageError(f"no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY{otherwise}")
+    if repository.count("/") != 1 or not all(repository.split("/")):
+        raise UsageError(f"{repository!r} is not a repository: write it as OWNER/NAME")
+    return repository
 
 
 # Failures of the transport or of GitHub itself, as PyGithub and requests raise them.

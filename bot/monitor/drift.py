@@ -10,7 +10,9 @@ two-sample Kolmogorov-Smirnov statistic and p-value.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -47,10 +49,12 @@ def numeric_psi(baseline: np.ndarray, current: np.ndarray, bins: int = BINS) -> 
 
 
 def categorical_psi(baseline: list[str], current: list[str]) -> tuple[float, float]:
-    """(PSI over categories, chi-square p-value)."""
-    categories = sorted(set(baseline) | set(current))
-    base_counts = np.array([baseline.count(c) for c in categories], dtype=float)
-    current_counts = np.array([current.count(c) for c in categories], dtype=float)
+    """(PSI over categories, chi-square p-value). Counted in one pass: tens of thousands of categories
+    cost no more than a few."""
+    base_counter, current_counter = Counter(baseline), Counter(current)
+    categories = sorted(base_counter.keys() | current_counter.keys())
+    base_counts = np.array([base_counter[c] for c in categories], dtype=float)
+    current_counts = np.array([current_counter[c] for c in categories], dtype=float)
     psi = psi_from_shares(_shares(base_counts), _shares(current_counts))
     if len(categories) < 2:
         return psi, 1.0
@@ -70,18 +74,24 @@ def check_sample(name: str, values: np.ndarray, which: str) -> None:
 
 
 def feature_drift(name: str, baseline: list, current: list) -> FeatureDrift:
-    """Drift of one feature; numeric when every value in both samples parses as a number."""
-    numeric = _as_numbers(baseline) is not None and _as_numbers(current) is not None
-    if numeric:
-        base, now = _as_numbers(baseline), _as_numbers(current)
+    """Drift of one feature; numeric when every value present in both samples parses as a number.
+
+    A missing value (None, an empty cell, NaN) is counted and refused as missing: it is never a category,
+    and never a number."""
+    base, now = _as_numbers(baseline), _as_numbers(current)
+    if base is not None and now is not None:
         check_sample(name, base, "baseline")
         check_sample(name, now, "current")
-        if np.ptp(base) == 0:
-            raise CheckFailed(f"baseline sample of {name!r} has a single value; PSI needs spread to bin")
-        ks = stats.ks_2samp(base, now)
-        return FeatureDrift(name, "numeric", numeric_psi(base, now), float(ks.statistic), float(ks.pvalue))
-    base_text = [str(v) for v in baseline if str(v) != ""]
-    now_text = [str(v) for v in current if str(v) != ""]
+        with np.errstate(all="ignore"):  # values near the float limit: refused below, not warned about
+            spread = np.ptp(base)
+            if spread == 0:
+                raise CheckFailed(f"baseline sample of {name!r} has a single value; PSI needs spread to bin")
+            psi = numeric_psi(base, now)
+            ks = stats.ks_2samp(base, now)
+        if not (np.isfinite(spread) and np.isfinite(psi)):
+            raise CheckFailed(f"the values of {name!r} span more than a float can hold; rescale them")
+        return FeatureDrift(name, "numeric", psi, float(ks.statistic), float(ks.pvalue))
+    base_text, now_text = _categories(baseline), _categories(current)
     for which, sample, raw in (("baseline", base_text, baseline), ("current", now_text, current)):
         if len(sample) < 2:
             raise CheckFailed(f"{which} sample of {name!r} has fewer than two values")
@@ -91,8 +101,20 @@ def feature_drift(name: str, baseline: list, current: list) -> FeatureDrift:
     return FeatureDrift(name, "categorical", psi, chi2_pvalue=chi2_p)
 
 
+def _is_missing(value: Any) -> bool:
+    return (
+        value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value)
+    )
+
+
+def _categories(values: list) -> list[str]:
+    """The values present, as text (a missing value is left out, so it is never the category "None")."""
+    return [str(v) for v in values if not _is_missing(v)]
+
+
 def _as_numbers(values: list) -> np.ndarray | None:
+    """The values as floats (a missing one as NaN), or None when one present value is not a number."""
     try:
-        return np.array([float(v) for v in values], dtype=float)
-    except (TypeError, ValueError):
+        return np.array([np.nan if _is_missing(v) else float(v) for v in values], dtype=float)
+    except (TypeError, ValueError, OverflowError):
         return None

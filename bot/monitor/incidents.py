@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.comments import update_sections
+from bot.comments import bounded, update_sections
 from bot.github.writes import create_once
 from bot.monitor.checks import SignalResult
 from bot.records.forms import forms, render_body
@@ -14,6 +14,7 @@ from bot.records.forms import forms, render_body
 INCIDENT_LABEL = "ml-monitoring"
 RETRAINING_LABEL = "ml-retraining"
 COMMENT_KEY = "monitoring"
+MAX_TITLE = 256  # GitHub refuses a longer issue title
 
 
 def incident_marker(model: str, key: str) -> str:
@@ -58,9 +59,10 @@ class _OpenIssues:
     def open(self, label: str, marker: str, title: str, body: str) -> Any:
         """A new issue; if the answer to creating it is lost, the open issues are listed again and the
         one with `marker` is taken, so a second issue is only opened when the first was not."""
+        title = title if len(title) <= MAX_TITLE else title[: MAX_TITLE - 1] + "…"
         issue = create_once(
             self.repo,
-            lambda: self.repo.create_issue(title, body=f"{marker}\n{body}", labels=[label]),
+            lambda: self.repo.create_issue(title, body=bounded(f"{marker}\n{body}"), labels=[label]),
             lambda: self._index(label, fresh=True).get(marker),
             what=f"the issue {marker.removeprefix('<!-- mlops-bot:').removesuffix(' -->')}",
         )

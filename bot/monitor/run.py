@@ -8,15 +8,17 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.config import Config
 from bot.errors import ConfigError, Location, UsageError
-from bot.github.client import Clients
 from bot.monitor.checks import SignalResult, check_windows, drift_results, read_report
-from bot.monitor.incidents import IncidentAction, sync_incidents
 from bot.monitor.samples import read_sample_pair, read_text
 from bot.records.registry import read_registry
+
+if TYPE_CHECKING:  # the GitHub client and the issue forms load only when issues are opened
+    from bot.github.client import Clients
+    from bot.monitor.incidents import IncidentAction
 
 
 @dataclass(frozen=True)
@@ -83,11 +85,16 @@ class MonitorReport:
 
 
 def monitor_model(
-    config: Config, request: MonitorRequest, connect: Callable[[], Clients] = Clients.from_env
+    config: Config, request: MonitorRequest, connect: Callable[[], Clients] | None = None
 ) -> MonitorReport:
     check_model_known(config, request.model)
     if request.open_issues and not request.repository:
         raise UsageError("incidents need a repository: set GITHUB_REPOSITORY or pass --repo (or --no-issues)")
+    clients = None
+    if request.open_issues:  # no token: say so in one line before any work
+        from bot.github.client import Clients
+
+        clients = (connect or Clients.from_env)()
     report = MonitorReport(request.model, [])
     if request.metrics:
         report.results = check_windows(
@@ -102,8 +109,9 @@ def monitor_model(
     else:
         raise UsageError("give --metrics FILE, or --baseline FILE and --current FILE")
 
-    if request.open_issues and request.repository:
-        clients = connect()
+    if clients is not None and request.repository:
+        from bot.monitor.incidents import sync_incidents
+
         server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
         guide = config.site.url or f"{server}/{request.repository}/blob/HEAD/site_src/runbooks/monitoring.md"
         report.actions = sync_incidents(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.config import ChecklistConfig
-from bot.records.markdown import Task, parse, tasks
+from bot.records.markdown import Task, parse_blocks, tasks
 
 TICKED, OPEN, MISSING, NOT_APPLICABLE = "ticked", "open", "missing", "not applicable"
 
@@ -71,7 +71,9 @@ def _matches(task_text: str, required: str) -> str | None:
 
 
 def evaluate(body: str | None, config: ChecklistConfig) -> ChecklistResult:
-    found = [t for t in tasks(parse(body)) if config.blockquote_tasks == "count" or not t.in_blockquote]
+    env: dict = {}
+    blocks = parse_blocks(body, env)
+    found = [t for t in tasks(blocks, env) if config.blockquote_tasks == "count" or not t.in_blockquote]
     marker = _clean(config.not_applicable_marker).lower()
     results = []
     for required in config.required:

@@ -8,17 +8,19 @@ knows are kept, never dropped, and nothing people wrote is changed.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 
-from bot.records.markdown import parse, plain_text, tasks
+from bot.errors import ConfigError, Location
+from bot.records.markdown import inline_text, parse, parse_blocks, tasks
 from bot.resources import forms_dir
-from bot.schemas import load_schema
+from bot.schemas import load_schema, schema_problems
+from bot.yaml_source import parse_yaml
 
 NO_RESPONSE = {"_no response_", "no response", "none"}
 # Which form an issue was written from, when its labels name several: the most specific first.
@@ -53,11 +55,19 @@ class Form:
 
 @cache
 def forms() -> dict[str, Form]:
+    """The issue forms by kind (file stem), each checked against GitHub's form syntax first."""
     found = {}
     for path in sorted(forms_dir().glob("*.yml")):
         if path.name == "config.yml":
             continue
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        try:
+            document = parse_yaml(path.read_text(encoding="utf-8"), path.as_posix(), ConfigError)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read the issue form: {exc}", Location(path.as_posix())) from None
+        problems = schema_problems(document, "issue-form")
+        if problems:
+            raise ConfigError(problems[0].message, problems[0].location)
+        data = document.data
         fields = []
         for element in data["body"]:
             if element["type"] == "markdown":
@@ -119,15 +129,23 @@ class Section:
     line: int
 
 
+MAX_HEADING = 1_000  # characters of a heading read as text: a form's labels are far shorter
+
+
 def sections(body: str | None) -> list[Section]:
-    """The body's level 2-4 headings and the text under each (up to the next such heading)."""
+    """The body's level 2-4 headings and the text under each (up to the next such heading).
+
+    Only the block structure is parsed, and the headings' own text: a body of 65,536 characters of
+    links or emphasis costs a few milliseconds instead of seconds."""
     body = body or ""
     lines = body.splitlines()
-    tokens = parse(body)
+    env: dict = {}
+    tokens = parse_blocks(body, env)
     found: list[tuple[str, int, int]] = []  # heading, first content line, heading line
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.level == 0 and token.tag in ("h2", "h3", "h4") and token.map:
-            found.append((plain_text(tokens[index + 1]).strip(), token.map[1], token.map[0]))
+            heading = inline_text(tokens[index + 1].content[:MAX_HEADING], env).strip()
+            found.append((heading, token.map[1], token.map[0]))
     result = []
     for number, (heading, start, line) in enumerate(found):
         end = found[number + 1][2] if number + 1 < len(found) else len(lines)
@@ -142,24 +160,35 @@ def read_record(body: str | None, form: Form) -> IssueRecord:
         by_key.setdefault(_key(form_field.id), form_field)
     values: dict[str, Any] = {}
     extra: dict[str, str] = {}
-    problems: list[FieldProblem] = []
+    seen: dict[str, list[int]] = {}  # field id -> the lines of the headings that name it
     for section in sections(body):
         form_field = by_key.get(_key(section.heading))
         if form_field is None:
             extra[section.heading] = section.text
             continue
-        if form_field.id in values:
-            problems.append(
-                FieldProblem(
-                    form_field.id, form_field.label, f"written twice (line {section.line}); the first one counts"
-                )
-            )
-            continue
-        value = _value(section.text, form_field)
-        if value is not None:
-            values[form_field.id] = value
+        seen.setdefault(form_field.id, []).append(section.line)
+        if len(seen[form_field.id]) == 1:
+            value = _value(section.text, form_field)
+            if value is not None:
+                values[form_field.id] = value
+    problems = [
+        _written_again(form_field, seen[form_field.id])
+        for form_field in form.fields
+        if len(seen.get(form_field.id, ())) > 1
+    ]
     problems.extend(_schema_problems(values, form))
     return IssueRecord(form.kind, values, extra, tuple(problems))
+
+
+def _written_again(form_field: FormField, lines: list[int]) -> FieldProblem:
+    """One problem for a field written more than once, however many times (a body may repeat it thousands)."""
+    again = lines[1:]
+    if len(again) == 1:
+        return FieldProblem(form_field.id, form_field.label, f"written twice (line {again[0]}); the first one counts")
+    shown = ", ".join(str(line) for line in again[:5]) + (f" and {len(again) - 5} more" if len(again) > 5 else "")
+    return FieldProblem(
+        form_field.id, form_field.label, f"written {len(lines)} times (again on lines {shown}); the first one counts"
+    )
 
 
 def _value(text: str, form_field: FormField) -> Any:
@@ -171,7 +200,24 @@ def _value(text: str, form_field: FormField) -> Any:
     return text.strip()
 
 
-_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(%|days?|d)?\s*$", re.IGNORECASE)
+UNITS = ("%", "days", "day", "d")
+
+
+def read_number(text: str) -> float | None:
+    """A number as people write one in a form: `+1.2 %` -> 1.2, `5 days` -> 5.0, `0,5` -> 0.5; None for
+    anything else (and for a number too large for a float). Linear in the text whatever it holds: no regex
+    with adjacent `\\s*` runs to backtrack over ("1", 65,000 spaces and "x" once took 50 s)."""
+    text = text.strip()
+    for unit in UNITS:
+        if text[-len(unit) :].casefold() == unit:
+            text = text[: -len(unit)].rstrip()
+            break
+    digits = text[1:] if text[:1] in ("+", "-") else text
+    whole, point, fraction = digits.replace(",", ".", 1).partition(".")
+    if not whole.isdecimal() or (point and not fraction.isdecimal()):
+        return None
+    number = float(text.replace(",", ".", 1))
+    return number if math.isfinite(number) else None
 
 
 def _schema_problems(values: dict[str, Any], form: Form) -> list[FieldProblem]:
@@ -179,9 +225,8 @@ def _schema_problems(values: dict[str, Any], form: Form) -> list[FieldProblem]:
     labels = {f.id: f.label for f in form.fields}
     for key, spec in schema["properties"].items():  # typed fields: "+1.2 %" -> 1.2, "5 days" -> 5
         if key in values and spec.get("type") in ("number", "integer") and isinstance(values[key], str):
-            match = _NUMBER.match(values[key])
-            if match:
-                number = float(match.group(1).replace(",", "."))
+            number = read_number(values[key])
+            if number is not None:
                 values[key] = int(number) if spec["type"] == "integer" and number.is_integer() else number
     problems = []
     for error in Draft202012Validator(schema).iter_errors(values):

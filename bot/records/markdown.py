@@ -19,13 +19,36 @@ from markdown_it.token import Token
 MAX_INPUT = 262_144  # characters read from one body; GitHub caps bodies at 65,536
 
 
+def _configured() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
 @cache
 def parser() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    return _configured()
+
+
+@cache
+def _block_parser() -> MarkdownIt:
+    # Tables hold no headings, lists or tasks, and GitHub allows ~10,000 rows in a body: read as paragraphs.
+    return _configured().disable(["inline", "table"])
 
 
 def parse(text: str | None) -> list[Token]:
     return parser().parse((text or "")[:MAX_INPUT])
+
+
+def parse_blocks(text: str | None, env: dict | None = None) -> list[Token]:
+    """The block structure only: inline tokens keep their `content` but get no children. Several times
+    faster on busy text (links, emphasis); for readers that then look at a few lines (`inline_text`).
+    `env` collects the reference definitions those lines may use."""
+    return _block_parser().parse((text or "")[:MAX_INPUT], env)
+
+
+def inline_text(content: str, env: dict | None = None) -> str:
+    """One inline token's content as plain text, as `plain_text` reads it after a full parse."""
+    tokens = parser().parseInline(content, env)
+    return plain_text(tokens[0]) if tokens else ""
 
 
 _TASK_MARKER = re.compile(r"^\[([ xX])\][ \t]")
@@ -92,9 +115,12 @@ def _without_single_tilde_spans(chars: list[tuple[str, bool]]) -> str:
     return "".join(c for (c, _), kept in zip(chars, keep, strict=True) if kept)
 
 
-def tasks(tokens: list[Token]) -> Iterator[Task]:
+def tasks(tokens: list[Token], env: dict | None = None) -> Iterator[Task]:
     """Every GFM task-list item: a list item whose first paragraph starts with `[ ]`, `[x]` or `[X]`
-    followed by a space or tab. Code blocks and HTML blocks hold no tasks; nested items count alone."""
+    followed by a space or tab. Code blocks and HTML blocks hold no tasks; nested items count alone.
+
+    `tokens` may come from `parse` or from `parse_blocks` (with its `env`): then only task items'
+    text is parsed inline, which keeps a long body of links or tables cheap."""
     list_depth = -1
     quote_depth = 0
     for index, token in enumerate(tokens):
@@ -113,6 +139,8 @@ def tasks(tokens: list[Token]) -> Iterator[Task]:
             match = _TASK_MARKER.match(inline.content)
             if not match:
                 continue
+            if not inline.children:  # a block-level parse: read this item's inline text now
+                inline = parser().parseInline(inline.content, env)[0]
             text, written = visible_text(inline), plain_text(inline)
             line = (token.map[0] + 1) if token.map else 0
             yield Task(

@@ -4,4 +4,5 @@
 - `workflows`: the workflow files, rendered from `templates/workflows/`.
 - `workflow_rules`: GitHub's hardening rules, checked on any workflow file (`mlops-bot validate`).
 - `install`: applies a plan to a checkout and to the repository's labels.
+- `gitignore`, `next_steps`: pure; the `.gitignore` lines init adds, and what it tells a team to do next.
 """

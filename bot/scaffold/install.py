@@ -13,6 +13,7 @@ from bot.config import Config, config_from_document, load_config
 from bot.errors import UsageError
 from bot.github.client import Clients
 from bot.github.writes import create_once
+from bot.scaffold.gitignore import missing_entries, with_entries
 from bot.scaffold.plan import (
     LOCK_FILE,
     FileStep,
@@ -29,9 +30,11 @@ PINNED_ACTION = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+@[0-9a-f]{40}")
 ACTION_VERSION = re.compile(r"v?[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}")
 
 
-def pinned_action(action_ref: str, version: str) -> str:
+def pinned_action(action_ref: str | None, version: str) -> str:
     """`owner/repo@<sha> # <version>`, as the workflows write it; a tag or branch is refused, and so is
     a version that would be more than a comment (a line break, a quote, a `#`)."""
+    if not action_ref:
+        raise UsageError("init: give --action-ref OWNER/REPO@SHA (the mlops-bot release the workflows use)")
     if not PINNED_ACTION.fullmatch(action_ref):
         raise UsageError(
             f"--action-ref {action_ref!r}: pin the action to a full commit SHA, e.g. "
@@ -55,11 +58,14 @@ class InitReport:
     files: list[FileStep]
     labels: list[LabelStep]
     labels_checked: bool  # False when no repository was named
+    gitignore: tuple[str, ...] = ()  # the entries added to .gitignore
 
     @property
     def changes(self) -> int:
-        return sum(1 for s in self.files if s.action in ("create", "update")) + sum(
-            1 for s in self.labels if s.action in ("create", "update")
+        return (
+            sum(1 for s in self.files if s.action in ("create", "update"))
+            + sum(1 for s in self.labels if s.action in ("create", "update"))
+            + bool(self.gitignore)
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -68,6 +74,7 @@ class InitReport:
             "changes": self.changes,
             "files": [{"path": s.path, "action": s.action, "reason": s.reason} for s in self.files],
             "labels": [{"name": s.name, "action": s.action} for s in self.labels],
+            "gitignore": list(self.gitignore),
         }
 
     def as_text(self) -> str:
@@ -80,6 +87,8 @@ class InitReport:
             + (" (colour or description differ; --force updates)" if s.action == "keep" else "")
             for s in self.labels
         ]
+        if self.gitignore:
+            lines.append(f"{prefix}{'update':<9} .gitignore (adds {', '.join(self.gitignore)})")
         if not self.labels_checked:
             lines.append("labels: skipped (pass --repo owner/name or set GITHUB_REPOSITORY)")
         lines.append(f"{prefix}{self.changes} change(s)")
@@ -108,6 +117,9 @@ def init_repository(
         path: (root / path).read_text(encoding="utf-8") if (root / path).is_file() else None for path in desired
     }
     file_steps = plan_files(desired, existing, lock, force)
+    gitignore = root / ".gitignore"
+    ignore_text = gitignore.read_text(encoding="utf-8") if gitignore.is_file() else None
+    to_ignore, ignored = missing_entries(ignore_text), with_entries(ignore_text)
 
     label_steps: list[LabelStep] = []
     repo = None
@@ -118,9 +130,11 @@ def init_repository(
 
     if not dry_run:
         _write_files(root, desired, file_steps, lock)
+        if ignored is not None:
+            gitignore.write_text(ignored, encoding="utf-8")
         if repo is not None:
             _apply_labels(repo, label_steps)
-    return InitReport(dry_run, file_steps, label_steps, labels_checked=repository is not None)
+    return InitReport(dry_run, file_steps, label_steps, labels_checked=repository is not None, gitignore=to_ignore)
 
 
 def _write_files(root: Path, desired: dict[str, str], steps: list[FileStep], lock: dict[str, str]) -> None:

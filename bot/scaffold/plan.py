@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from bot.config import Config
 from bot.errors import UsageError
 from bot.resources import forms_dir, site_skeleton_dir
+from bot.scaffold.next_steps import ACTION_PLACEHOLDER
 from bot.scaffold.workflows import render_workflows
 
 LOCK_FILE = ".github/mlops-init.lock"
@@ -94,6 +95,8 @@ def desired_files(
         relative = path.relative_to(site)
         if path.is_file() and "generated" not in relative.parts:
             files[relative.as_posix()] = path.read_text(encoding="utf-8")
+    # The setup page names the release these workflows pin, as the install line to copy.
+    files["site_src/setup.md"] = files["site_src/setup.md"].replace(ACTION_PLACEHOLDER, action.split(" #")[0])
     return files
 
 

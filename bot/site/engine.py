@@ -19,9 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from bot.errors import ConfigError, Location
+from bot.yaml_source import parse_yaml
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 GRACE_SECONDS = 10.0  # how long a stopping MkDocs may take before it is killed
@@ -44,20 +43,17 @@ def mkdocs_command(action: str, mkdocs_config: str, *, strict: bool = False, dev
 
 
 def docs_dir(mkdocs_config: str) -> Path:
-    """docs_dir of an MkDocs configuration (which may carry !!python tags: only docs_dir matters here)."""
+    """docs_dir of an MkDocs configuration (which may carry !!python tags: only docs_dir matters here).
 
-    class Lenient(yaml.SafeLoader):
-        pass
-
-    Lenient.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-    Lenient.add_multi_constructor("!", lambda loader, suffix, node: None)
+    Read through `parse_yaml`, so an `mkdocs.yml` from a pull request is held to the same limits."""
     path = Path(mkdocs_config)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Lenient)
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError("MkDocs configuration not found", Location(str(path))) from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not a readable MkDocs configuration: {exc}", Location(str(path))) from None
+    data = parse_yaml(text, str(path), ConfigError, foreign_tags=True).data
     docs = data.get("docs_dir", "docs") if isinstance(data, dict) else "docs"
     return path.parent / str(docs)
 

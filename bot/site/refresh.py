@@ -124,6 +124,7 @@ def _raw(node: dict[str, Any], repository: str) -> dict[str, Any]:
         "updated_at": node["updatedAt"],
         "closed_at": node["closedAt"],
         "author": (node.get("author") or {}).get("login"),
+        "assignees": [user["login"] for user in (node.get("assignees") or {}).get("nodes") or [] if user],
         "milestone": None
         if not milestone
         else {"title": milestone["title"], "number": milestone["number"], "due_on": milestone["dueOn"]},

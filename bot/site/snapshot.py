@@ -14,6 +14,7 @@ from bot import __version__
 from bot.board.plan import target_column
 from bot.config import Config
 from bot.errors import CheckFailed, Location
+from bot.github.queries import load
 from bot.records.forms import forms
 from bot.records.issue import read_issue
 from bot.schemas import load_schema
@@ -33,6 +34,7 @@ def issue_entry(raw: dict[str, Any], config: Config) -> dict[str, Any]:
         "labels": labels,
         "milestone": raw.get("milestone"),
         "author": raw.get("author"),
+        "assignees": list(raw.get("assignees") or []),
         "created_at": raw["created_at"],
         "updated_at": raw["updated_at"],
         "closed_at": raw.get("closed_at"),
@@ -89,7 +91,7 @@ def assemble(
 
 def snapshot_basis(config: Config, server_url: str) -> str:
     """A digest of everything an entry is derived from besides the issue itself: a snapshot taken with
-    another basis (other labels, columns, forms, bot version or server) must be read again in full."""
+    another basis (other labels, columns, forms, fields read, bot version or server) must be read again in full."""
     board = config.board
     derived_from = {
         "server": server_url,
@@ -98,6 +100,7 @@ def snapshot_basis(config: Config, server_url: str) -> str:
         "closed_column": board.closed_column,
         "precedence": list(board.label_precedence),
         "forms": repr(sorted(forms().items())),
+        "fields_read": load("SnapshotIssues"),  # a bot that reads more of each issue reads them all again
     }
     return hashlib.sha256(json.dumps(derived_from, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -125,6 +128,8 @@ def read_snapshot(path: str | Path) -> dict[str, Any] | None:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise CheckFailed(f"not a snapshot: {exc}", Location(str(path))) from None
+    except RecursionError:  # JSON nested thousands deep
+        raise CheckFailed("not a snapshot: nested too deeply", Location(str(path))) from None
     if (
         isinstance(data, dict)
         and isinstance(data.get("issues"), list)

@@ -10,6 +10,7 @@ from bot.events import ActionsEvent
 from bot.github.client import Clients
 from bot.records.forms import Form, IssueRecord
 from bot.records.issue import read_issue
+from bot.records.slash_commands import safe_code
 from bot.summary import escape_cell
 from bot.triage.common import RECORD_KEY, event_issue, event_labels
 
@@ -39,7 +40,13 @@ def check_record(event: ActionsEvent, connect: Callable[[], Clients]) -> dict[st
     }
 
 
+MAX_ROWS = 25  # problems listed in the comment; the rest are counted
+MAX_CELL = 300  # characters of a label or message in the table
+
+
 def render_record(form: Form, record: IssueRecord, stage: str | None) -> str:
+    """The record section of the bot's comment: what to fix, summarised so that it stays short however
+    much is wrong (a few thousand characters at most, far inside GitHub's limit on a comment)."""
     title = f"**{form.name} record**" + (f" · stage: {stage}" if stage else "")
     if record.valid:
         lines = [title, "", "Everything the form asks for is filled in."]
@@ -53,9 +60,26 @@ def render_record(form: Form, record: IssueRecord, stage: str | None) -> str:
             "| Field | What to fix |",
             "|---|---|",
         ]
-        lines += [f"| {escape_cell(p.label)} | {escape_cell(p.message)} |" for p in record.problems]
+        lines += [f"| {_cell(p.label)} | {_cell(p.message)} |" for p in record.problems[:MAX_ROWS]]
+        if count > MAX_ROWS:
+            lines += ["", f"…and {count - MAX_ROWS} more, not listed here."]
     if record.extra_sections:
-        kept = ", ".join(escape_cell(h)[:80] for h in list(record.extra_sections)[:10])
-        lines += ["", f"Kept as written, outside the form: {kept}."]
+        headings = list(record.extra_sections)
+        kept = ", ".join(safe_code(h, 80) for h in headings[:10])  # in code: an @mention there pings no one
+        more = f" and {len(headings) - 10} more" if len(headings) > 10 else ""
+        lines += ["", f"Kept as written, outside the form: {kept}{more}."]
     lines += ["", "_Edit the issue to update this check; comment `/help` for commands._"]
     return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    """Text for a table cell, escaped, then cut (escaping can make it five times longer) where no `&lt;`
+    or `\\|` is split in two."""
+    escaped = escape_cell(text)
+    if len(escaped) <= MAX_CELL:
+        return escaped
+    head = escaped[: MAX_CELL - 1]
+    entity = head.rfind("&")
+    if entity >= len(head) - 5 and ";" not in head[entity:]:
+        head = head[:entity]
+    return head.removesuffix("\\") + "…"

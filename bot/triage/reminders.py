@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.comments import upsert_comment
 from bot.config import Config
+from bot.errors import ConfigError
 from bot.github.client import Clients
 from bot.github.writes import add_labels
 from bot.records.forms import Form, forms, read_record
@@ -17,7 +18,12 @@ EXPIRED_LABEL = "timebox-expired"
 def remind(config: Config, clients: Clients, today: dt.datetime | None = None) -> list[str]:
     now = today or dt.datetime.now(dt.UTC)
     spike = forms().get("research-spike")
-    if spike is None or not config.repositories:
+    if not config.repositories:
+        raise ConfigError(
+            "no repositories to remind: list them under `repositories` or set GITHUB_REPOSITORY",
+            config.locate("repositories"),
+        )
+    if spike is None:
         return []
     identity = None
     reminded = []
@@ -43,9 +49,10 @@ def remind(config: Config, clients: Clients, today: dt.datetime | None = None) -
 
 
 def timebox_days(labels: list[str], body: str | None, spike: Form) -> int | None:
+    """The spike's time box in days (1 to 90: anything else is no time box, never an overflowing date)."""
     for label in labels:
         days = label.removeprefix("timebox: ").removesuffix("d")
         if label.startswith("timebox: ") and label.endswith("d") and days.isascii() and days.isdigit():
-            return int(days)
+            return int(days) if len(days) <= 2 and 1 <= int(days) <= 90 else None
     value = read_record(body, spike).fields.get("timebox")
-    return value if isinstance(value, int) else None
+    return value if isinstance(value, int) and 1 <= value <= 90 else None

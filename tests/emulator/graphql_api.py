@@ -15,7 +15,7 @@ from typing import Any
 from graphql import GraphQLError, GraphQLSchema, build_schema, execute, parse, validate
 from graphql.language import OperationDefinitionNode
 
-from . import webhooks
+from . import project_admin, webhooks
 from .objects import Urls, shared_github_dir
 from .state import Issue, Item, Project, ProjectField, Repo, State, Token, User, iso, now
 
@@ -185,6 +185,11 @@ class Views:
             "deleteProjectV2Item": lambda info, input: self.delete_item(input),
             "deleteIssue": lambda info, input: self.delete_issue(input),
             "transferIssue": lambda info, input: self.transfer_issue(input),
+            # setting a board up: project_admin.py
+            "createProjectV2": lambda info, input: project_admin.create_project(self, input),
+            "linkProjectV2ToRepository": lambda info, input: project_admin.link_repository(self, input),
+            "createProjectV2Field": lambda info, input: project_admin.create_field(self, input),
+            "updateProjectV2Field": lambda info, input: project_admin.update_field(self, input),
         }
 
     def _owner(self, login: str, kind: str | None) -> dict[str, Any]:
@@ -262,6 +267,7 @@ class Views:
             "isPrivate": repo.private,
             "issue": lambda info, number: self._issue_number(repo, number),
             "issues": lambda info, **args: self._issues(repo, args),
+            "projectsV2": project_admin.repository_projects(self, repo),
         }
 
     def _issue_number(self, repo: Repo, number: int) -> dict[str, Any] | None:
@@ -321,6 +327,7 @@ class Views:
             )
             if issue.milestone
             else None,
+            "assignees": lambda info, **args: self.connection("assignees", issue.assignees, self.user, args),
             "labels": lambda info, **args: self.connection(
                 "labels",
                 issue.labels,
@@ -360,6 +367,7 @@ class Views:
             "field": lambda info, name: next((self.field(f) for f in project.fields if f.name == name), None),
             "fields": lambda info, **args: self.connection("fields", project.fields, self.field, args),
             "items": lambda info, **args: self.connection("items", project.items, self.item, args),
+            **project_admin.project_extras(self, project),
         }
 
     def field(self, project_field: ProjectField) -> dict[str, Any]:
@@ -450,6 +458,7 @@ class Views:
         if not isinstance(project, Project):
             raise Failure(f"Could not resolve to ProjectV2 node with the global id of '{project_id}'.", "NOT_FOUND")
         self._check_project_access(project)
+        project_admin.require_write(self)
         return project
 
     def _item_in(self, project: Project, item_id: str) -> Item:

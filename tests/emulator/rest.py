@@ -232,9 +232,12 @@ def create_issue(state: State, request: Request, params: dict[str, str]) -> Resp
     body = request.body or {}
     if not isinstance(body.get("title"), str) or not body["title"].strip():
         raise validation_failed("Issue", "missing_field", "title")
+    if len(body["title"]) > 256 or len(body.get("body") or "") > 65536:  # GitHub's limits
+        raise validation_failed("Issue", "custom", "title" if len(body["title"]) > 256 else "body")
     issue = state.issue(
         repo, body["title"], body=body.get("body"), labels=tuple(body.get("labels") or ()), user=token.user.login
     )
+    issue.assignees = [state.user(login) for login in body.get("assignees") or []][:10]
     return Response(201, objects.issue_json(issue, request.urls))
 
 
@@ -261,6 +264,8 @@ def update_issue(state: State, request: Request, params: dict[str, str]) -> Resp
         issue.state_reason = body.get("state_reason") or ("completed" if issue.state == "closed" else "reopened")
     if "milestone" in body:
         issue.milestone = repo.milestones.get(body["milestone"]) if body["milestone"] else None
+    if "assignees" in body:  # GitHub keeps at most ten
+        issue.assignees = [state.user(login) for login in body["assignees"] or []][:10]
     issue.touch()
     return Response(200, objects.issue_json(issue, request.urls))
 
@@ -366,6 +371,8 @@ def update_comment(state: State, request: Request, params: dict[str, str]) -> Re
     body = (request.body or {}).get("body")
     if not isinstance(body, str) or not body:
         raise validation_failed("IssueComment", "missing_field", "body")
+    if len(body) > 65536:
+        raise validation_failed("IssueComment", "custom", "body")
     comment.body = body
     comment.updated_at = now()
     return Response(200, objects.comment_json(comment, issue, request.urls))

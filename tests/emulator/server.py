@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import git_data, rest, webhooks  # noqa: F401 (git_data registers its routes)
+from . import git_data, repo_settings, rest, webhooks  # noqa: F401 (git_data, repo_settings register routes)
 from .graphql_api import Options, run_graphql
 from .objects import Urls
 from .state import Issue, State, Token, now
@@ -216,7 +216,8 @@ class GitHubEmulator:
             response = rest.Response(404, {"message": "Not Found"})
         if late:
             return self._after_processing(late, method, path, query, operation, is_graphql)
-        return self._finish(method, path, query, operation, response.status, response.body, response.headers)
+        headers = {**_token_headers(token), **response.headers}
+        return self._finish(method, path, query, operation, response.status, response.body, headers)
 
     def _after_processing(
         self, fault: Fault, method: str, path: str, query: dict[str, str], operation: str | None, is_graphql: bool
@@ -366,6 +367,13 @@ class GitHubEmulator:
         if before["state"] != after["state"]:
             action = "closed" if after["state"] == "closed" else "reopened"
             self.emit("issues", webhooks.issues_event(action, issue, token.user, self.urls))
+
+
+def _token_headers(token: Token | None) -> dict[str, str]:
+    """GitHub names a classic token's scopes on every answer; installation and fine-grained tokens get none."""
+    if token is None or token.kind != "pat":
+        return {}
+    return {"X-OAuth-Scopes": ", ".join(sorted(token.scopes)), "X-Accepted-OAuth-Scopes": ""}
 
 
 def _snapshot(issue: Issue) -> dict[str, Any]:

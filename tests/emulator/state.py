@@ -87,6 +87,7 @@ class Issue:
     closed_at: dt.datetime | None = None
     comments: list[Comment] = field(default_factory=list)
     pull: PullRequest | None = None  # set when this issue is a pull request
+    assignees: list[User] = field(default_factory=list)
 
     def touch(self) -> None:
         self.updated_at = now()
@@ -161,10 +162,47 @@ class Repo:
     created_at: dt.datetime = field(default_factory=now)
     next_number: int = 1
     next_milestone: int = 1
+    settings: RepoSettings = field(default_factory=lambda: RepoSettings())
 
     @property
     def full_name(self) -> str:
         return f"{self.owner.login}/{self.name}"
+
+
+# ---- repository settings: rulesets, branch protection, Pages, Actions secrets ----------------------
+GITHUB_ACTIONS_APP_ID = 15368  # the GitHub Actions app on github.com: a check's expected source
+
+
+@dataclass
+class Ruleset:
+    """A branch ruleset: its `ref_name` conditions and its rules, as GitHub stores them."""
+
+    id: int
+    name: str
+    rules: list[dict[str, Any]]
+    include: tuple[str, ...] = ("~DEFAULT_BRANCH",)  # "~ALL", "~DEFAULT_BRANCH" or "refs/heads/<fnmatch pattern>"
+    exclude: tuple[str, ...] = ()
+    enforcement: str = "active"  # active, evaluate, disabled
+    source_type: str = "Repository"  # or "Organization"
+    source: str = ""
+
+
+@dataclass
+class BranchProtection:
+    """Classic branch protection of one branch (only what the bot reads: its required status checks)."""
+
+    contexts: list[str] | None  # None: required status checks are not enabled
+    app_ids: dict[str, int | None] = field(default_factory=dict)  # context -> expected source app (None: any)
+    strict: bool = False
+
+
+@dataclass
+class RepoSettings:
+    rulesets: list[Ruleset] = field(default_factory=list)
+    protection: dict[str, BranchProtection] = field(default_factory=dict)  # branch -> its protection
+    pages_build_type: str | None = None  # None: Pages is off; "workflow" (GitHub Actions) or "legacy" (a branch)
+    secrets: set[str] = field(default_factory=set)  # Actions secrets of the repository
+    organization_secrets: set[str] = field(default_factory=set)  # the organization's, visible to it
 
 
 @dataclass
@@ -213,6 +251,7 @@ class Project:
     items: list[Item] = field(default_factory=list)
     closed: bool = False
     by_content: dict[int, Item] = field(default_factory=dict, repr=False)  # id(issue) -> its item
+    linked_repos: list[Repo] = field(default_factory=list)
 
     def field_named(self, name: str) -> ProjectField | None:
         return next((f for f in self.fields if f.name == name), None)
@@ -230,6 +269,10 @@ class Token:
     scopes: frozenset[str] = frozenset({"repo", "project"})
 
     def can_use_projects(self) -> bool:
+        """Read boards: the `project` scope, or `read:project`."""
+        return self.kind == "pat" and bool({"project", "read:project"} & self.scopes)
+
+    def can_write_projects(self) -> bool:
         return self.kind == "pat" and "project" in self.scopes
 
 
@@ -468,3 +511,92 @@ class State:
             if item.content is not None:
                 item.project.by_content.pop(id(item.content), None)
             self.nodes.pop(item.id, None)
+
+    # ---- boards as GitHub creates them, and repository settings ------------------------------------
+    # A new board (createProjectV2, blank table) starts with these fields; Status with three options.
+    NEW_BOARD_FIELDS: tuple[tuple[str, str], ...] = (
+        ("Title", "TITLE"),
+        ("Assignees", "ASSIGNEES"),
+        ("Status", "SINGLE_SELECT"),
+        ("Labels", "LABELS"),
+        ("Linked pull requests", "LINKED_PULL_REQUESTS"),
+        ("Milestone", "MILESTONE"),
+        ("Repository", "REPOSITORY"),
+        ("Reviewers", "REVIEWERS"),
+        ("Parent issue", "PARENT_ISSUE"),
+        ("Sub-issues progress", "SUB_ISSUES_PROGRESS"),
+    )
+    NEW_BOARD_STATUS: tuple[tuple[str, str], ...] = (("Todo", "GREEN"), ("In Progress", "YELLOW"), ("Done", "PURPLE"))
+
+    def new_project(self, owner: User, title: str) -> Project:
+        """A board numbered after the owner's last one, with the fields GitHub gives a new board."""
+        with self.lock:
+            number = 1 + max((n for (login, n) in self.projects if login == owner.login.lower()), default=0)
+            project = self.register_project(owner, number, title)
+            for name, data_type in self.NEW_BOARD_FIELDS:
+                project_field = self._field(name, data_type)
+                if name == "Status":
+                    self.set_options(project_field, [(o, color, "") for o, color in self.NEW_BOARD_STATUS])
+                project.fields.append(project_field)
+            return project
+
+    def set_options(self, project_field: ProjectField, options: list[tuple[str, str, str]]) -> None:
+        """Replace a single-select field's options, as GitHub does: every option gets a new id (even one
+        whose name is unchanged), and item values pointing at the old ids are cleared."""
+        with self.lock:
+            old_ids = {o.id for o in project_field.options}
+            project_field.options = [
+                Option(
+                    id=hashlib.sha1(f"{project_field.id}:{self.next_id()}".encode()).hexdigest()[:8],
+                    name=n,
+                    color=c,
+                    description=d,
+                )
+                for n, c, d in options
+            ]
+            for project in self.projects.values():
+                if project_field in project.fields:
+                    for item in project.items:
+                        if item.values.get(project_field.id) in old_ids:
+                            del item.values[project_field.id]
+
+    def add_ruleset(
+        self,
+        repo: Repo,
+        name: str,
+        *,
+        contexts: tuple[str, ...] = (),
+        integration_id: int | None = GITHUB_ACTIONS_APP_ID,
+        include: tuple[str, ...] = ("~DEFAULT_BRANCH",),
+        enforcement: str = "active",
+        extra_rules: tuple[dict[str, Any], ...] = ({"type": "deletion"},),
+    ) -> Ruleset:
+        with self.lock:
+            rules = list(extra_rules)
+            if contexts:
+                checks = [
+                    {"context": c, **({"integration_id": integration_id} if integration_id else {})} for c in contexts
+                ]
+                rules.append(
+                    {
+                        "type": "required_status_checks",
+                        "parameters": {
+                            "strict_required_status_checks_policy": False,
+                            "do_not_enforce_on_create": False,
+                            "required_status_checks": checks,
+                        },
+                    }
+                )
+            ruleset = Ruleset(self.next_id(), name, rules, include, (), enforcement, "Repository", repo.full_name)
+            repo.settings.rulesets.append(ruleset)
+            return ruleset
+
+    def protect_branch(
+        self, repo: Repo, branch: str, *, contexts: tuple[str, ...] | None = (), app_id: int | None = None
+    ) -> BranchProtection:
+        with self.lock:
+            protection = BranchProtection(
+                None if contexts is None else list(contexts), {c: app_id for c in contexts or ()}
+            )
+            repo.settings.protection[branch] = protection
+            return protection
