@@ -67,9 +67,9 @@ def _transport_failures() -> tuple[type[BaseException], ...]:
     CLI itself never imports PyGithub, so `--help` and offline commands start fast."""
     if "bot.github.client" not in sys.modules:
         return ()
-    from bot.github.client import TRANSPORT_FAILURES
+    from bot.github.client import transport_failures
 
-    return TRANSPORT_FAILURES
+    return transport_failures()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

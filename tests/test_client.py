@@ -14,6 +14,7 @@ from bot.github.client import (
     Endpoints,
     GitHubClient,
     GraphQLError,
+    HTTPFailure,
     RateLimitWaitTooLong,
     RetrySettings,
     replay_safe,
@@ -291,3 +292,41 @@ def test_board_token_falls_back_to_github_token(github):
     assert clients.board.token_name == "GITHUB_TOKEN"
     clients = Clients.from_env({**env, "MLOPS_PROJECT_TOKEN": "other"})
     assert clients.board.token_name == "MLOPS_PROJECT_TOKEN"
+
+
+# ---- GraphQL's own transport (no PyGithub) -------------------------------------------------------------
+def test_graphql_waits_out_a_secondary_rate_limit_within_the_cap(github):
+    github.inject(Fault("secondary_rate_limit", operation="Viewer", retry_after=1))
+    client = client_for(github)
+    started = time.monotonic()
+    assert client.graphql(VIEWER)["viewer"]["login"] == "mlops-bot"
+    assert time.monotonic() - started >= 1.0 and client.request_log.retries == 1
+
+
+def test_graphql_stops_at_once_when_the_wait_is_beyond_the_cap(github):
+    github.inject(Fault("secondary_rate_limit", operation="Viewer", retry_after=600))
+    client = client_for(github)
+    with pytest.raises(RateLimitWaitTooLong, match="600s pause"):
+        client.graphql(VIEWER)
+    assert len(github.served()) == 1
+
+
+def test_graphql_gives_up_after_the_configured_total_with_one_line(github):
+    github.inject(Fault("status", status=503, operation="Viewer", times=100))
+    client = client_for(github, settings=RetrySettings(total=2, backoff=0.01, max_wait=1, timeout=2))
+    with pytest.raises(HTTPFailure, match="GitHub answered 503") as caught:
+        client.graphql(VIEWER)
+    assert caught.value.exit_code == 3 and len(github.served()) == 3
+
+
+def test_graphql_refusals_are_not_retried(github):
+    client = client_for(github, token="not-a-token")
+    with pytest.raises(HTTPFailure) as caught:
+        client.graphql(VIEWER)
+    assert caught.value.status == 401 and len(github.served()) == 1 and client.request_log.retries == 0
+
+
+def test_graphql_reports_the_scopes_of_a_classic_token(github):
+    client = client_for(github)
+    client.graphql(VIEWER)
+    assert client.oauth_scopes is not None and "project" in client.oauth_scopes

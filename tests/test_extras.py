@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 EXTRA_PACKAGES = {"numpy", "scipy", "mkdocs", "material", "nh3", "pyarrow"}
 # Installed with the core but needed only by `init` and the site: never loaded by the event commands.
 NOT_ON_EVENT_PATHS = ("jinja2", "nh3", "numpy", "scipy", "mkdocs", "material", "pyarrow")
-# The board's event path does not parse issue bodies either (only for a board with a stage field).
-WATCHED = (*NOT_ON_EVENT_PATHS, "markdown_it")
+# The board's event path does not parse issue bodies either (only for a board with a stage field), and
+# speaks GraphQL only: PyGithub (and requests under it), half of a short job's start, stays unloaded.
+WATCHED = (*NOT_ON_EVENT_PATHS, "markdown_it", "github", "requests")
 # Runs the CLI, then names on stderr's last line which of WATCHED it loaded.
 RUNNER = f"""
 import sys

@@ -138,7 +138,7 @@ class BoardProvisioner:
     def access_error(self, what: str, error: GraphQLError | None = None) -> GitHubError:
         if error is not None and not error.types & {"FORBIDDEN", "INSUFFICIENT_SCOPES", "NOT_FOUND"}:
             return error
-        fix = token_fix(self.client.rest.oauth_scopes, self.client.token_name, write=True)
+        fix = token_fix(self.client.oauth_scopes, self.client.token_name, write=True)
         return BoardAccessError(f"{what}; {fix}")
 
     def read(self, project: ProjectRef) -> BoardState:

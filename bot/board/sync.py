@@ -21,7 +21,6 @@ from bot.board.plan import (
     wip_overflows,
 )
 from bot.board.projects import ProjectsClient, issue_state, item_state
-from bot.comments import upsert_comment
 from bot.config import Config
 from bot.errors import ConfigError, UsageError
 from bot.events import ActionsEvent
@@ -187,6 +186,8 @@ def _comment_on_overflows(report: SyncReport, clients: Clients) -> None:
     movers = [a for a in report.actions if a.kind == ActionKind.SET_STATUS and a.column in over]
     if not movers:
         return
+    from bot.comments import upsert_comment  # through PyGithub: loaded only when a limit is passed
+
     identity = clients.rest.viewer_login()
     for action in movers:
         overflow = over[action.column or ""]

@@ -17,7 +17,7 @@ from bot.board.provision import BoardProvisioner
 from bot.config import Config
 from bot.doctor.checks import ActionUse, Remote, SetupFacts
 from bot.errors import GitHubError
-from bot.github.client import Clients
+from bot.github.client import Clients, HTTPFailure
 from bot.resources import forms_dir
 from bot.scaffold.workflows import WORKFLOW_FILES
 from bot.schemas import Problem
@@ -42,7 +42,7 @@ def gather(config: Config, repository: str, root: Path, environ: dict[str, str] 
         remote["repository_read"] = api.default_branch(repository)
         unread = Remote("unreadable", message=f"{repository} could not be read")
         remote.update({key: unread for key in ("labels", "rules", "protection", "pages", "secret")})
-        token_scopes = _scopes(clients.rest.rest.oauth_scopes)
+        token_scopes = _scopes(clients.rest.oauth_scopes)
         remote["board"], board_scopes = _board(config, clients)
         if remote["repository_read"].state == "read":
             branch = str(remote["repository_read"].value)
@@ -114,15 +114,13 @@ def _single_ref(uses: tuple[ActionUse, ...]) -> str | None:
 def _board(config: Config, clients: Clients) -> tuple[Remote, tuple[str, ...] | None]:
     if config.project is None:
         return Remote("absent", message="no project_url"), None
-    scopes = clients.board.rest.oauth_scopes
     try:
         state = BoardProvisioner(clients.board).read(config.project)
+    except HTTPFailure as error:  # e.g. 401 Bad credentials
+        return Remote("unreadable", message=f"{error.status} {error.detail}"), None
     except GitHubError as error:  # the fix is the check's to give: keep what GitHub said
-        return Remote("unreadable", message=error.message.split("; ")[0]), _scopes(clients.board.rest.oauth_scopes)
-    except GithubException as error:  # e.g. 401 Bad credentials
-        message = error.data.get("message") if isinstance(error.data, dict) else error.data
-        return Remote("unreadable", message=f"{error.status} {message}"), _scopes(scopes)
-    return Remote("read", state), _scopes(clients.board.rest.oauth_scopes)
+        return Remote("unreadable", message=error.message.split("; ")[0]), _scopes(clients.board.oauth_scopes)
+    return Remote("read", state), _scopes(clients.board.oauth_scopes)
 
 
 # ---- REST reads --------------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ import requests
 import urllib3
 from github import GithubException
 
-from bot.github.client import TRANSPORT_FAILURES, RetryPolicy, describe_failure
+from bot.github.client import describe_failure
+from bot.github.rest import REST_FAILURES, RetryPolicy
 
 log = logging.getLogger("mlops_bot.github")
 
@@ -53,7 +54,7 @@ def create_once(via: Any, create: Callable[[], T], find: Callable[[], T | None],
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return create()
-        except TRANSPORT_FAILURES as exc:
+        except REST_FAILURES as exc:
             if attempt == ATTEMPTS or not outcome_unknown(exc):
                 raise
             reason = f"{what}: {describe_failure(exc)}; reading back before trying again"
