@@ -36,6 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("bot.commands.init", "install labels, forms, configuration, workflows and a site in a repository"),
     "doctor": ("bot.commands.doctor", "check a setup end to end: tokens, board, labels, files, status check, Pages"),
     "monitor": ("bot.commands.monitor", "check monitoring reports or drift; open incidents and retraining work"),
+    "registry": ("bot.commands.registry", "import model versions into the registry files from MLflow"),
     "site": ("bot.commands.site", "build or serve the documentation site"),
     "snapshot": ("bot.commands.snapshot", "fetch the ml-* issues into the site's snapshot (incremental)"),
     "triage": ("bot.commands.triage", "check issues written from the forms; run slash commands; remind spikes"),

@@ -90,6 +90,15 @@ DEFAULTS: dict[str, Any] = {
     },
     "commands": {"allowed_associations": ["OWNER", "MEMBER", "COLLABORATOR"]},
     "site": {"title": "ML team handbook", "snapshot": "data/snapshot.json"},
+    "mlflow": {
+        "tracking_uri": None,
+        "models": [],
+        "names": {},
+        "stages": {"aliases": {}, "tags": {}},
+        "metrics": [],
+        "params": [],
+        "path": "{model}/{version}.yml",
+    },
 }
 
 _PROJECT_URL = re.compile(
@@ -264,6 +273,21 @@ class SiteConfig:
 
 
 @dataclass(frozen=True)
+class MlflowConfig:
+    """The MLflow bridge: where the tracking server is and how its registry maps onto the repository's."""
+
+    configured: bool  # the file has an `mlflow:` section (the snapshot reads runs only then)
+    tracking_uri: str | None  # else --tracking-uri or MLFLOW_TRACKING_URI
+    models: tuple[str, ...]  # registered models to import; empty: every one
+    names: Mapping[str, str]  # MLflow model name -> registry model_name, where the default spelling will not do
+    stage_aliases: Mapping[str, str]  # alias -> stage
+    stage_tags: Mapping[str, Mapping[str, str]]  # version tag key -> tag value -> stage
+    metrics: tuple[str, ...]  # run metrics to import and show, in this order; empty: every one
+    params: tuple[str, ...]  # run parameters to show on experiment cards; empty: every one
+    path: str  # file of one version under registry.path: "{model}/{version}.yml"
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything the bot reads from `.github/mlops.yml`, defaults filled in."""
 
@@ -278,6 +302,7 @@ class Config:
     monitoring: MonitoringConfig
     commands: CommandsConfig
     site: SiteConfig
+    mlflow: MlflowConfig
 
     def locate(self, *path: str | int) -> Location:
         return self.source.locate(path)
@@ -347,6 +372,7 @@ def config_from_document(
         monitoring=_monitoring(merged["monitoring"]),
         commands=CommandsConfig(tuple(merged["commands"]["allowed_associations"])),
         site=SiteConfig(merged["site"]["title"], merged["site"]["snapshot"], merged["site"].get("url")),
+        mlflow=_mlflow(merged["mlflow"], configured=isinstance(document.data, dict) and "mlflow" in document.data),
     )
 
 
@@ -378,11 +404,26 @@ def _monitoring(section: dict[str, Any]) -> MonitoringConfig:
     )
 
 
+def _mlflow(section: dict[str, Any], configured: bool) -> MlflowConfig:
+    stages = section.get("stages") or {}
+    return MlflowConfig(
+        configured=configured,
+        tracking_uri=section.get("tracking_uri"),
+        models=tuple(section.get("models") or ()),
+        names=dict(section.get("names") or {}),
+        stage_aliases=dict(stages.get("aliases") or {}),
+        stage_tags={key: dict(values or {}) for key, values in (stages.get("tags") or {}).items()},
+        metrics=tuple(section.get("metrics") or ()),
+        params=tuple(section.get("params") or ()),
+        path=section.get("path") or "{model}/{version}.yml",
+    )
+
+
 def _merge(defaults: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Sections that are settings merge key by key; `columns` and lists replace the default whole."""
     merged = copy.deepcopy(defaults)
     for key, value in overrides.items():
-        if key in {"sync", "checklist", "gate", "registry", "monitoring", "commands", "site", "labels"}:
+        if key in {"sync", "checklist", "gate", "registry", "monitoring", "commands", "site", "labels", "mlflow"}:
             section = merged.setdefault(key, {})
             for inner_key, inner_value in (value or {}).items():
                 if key == "monitoring" and inner_key == "thresholds":

@@ -53,8 +53,18 @@ def main() -> None:
         )
     fresh = [issue_entry(raw, config) for raw in raws]
     snapshot = merge(None, fresh, [REPO], TAKEN, "https://github.com")
+    snapshot = with_recorded_mlflow_runs(snapshot, config)
     write_snapshot(ROOT / "sample" / "snapshot.json", snapshot)
     print(f"sample/snapshot.json: {len(fresh)} issues")
+
+
+def with_recorded_mlflow_runs(snapshot: dict, config) -> dict:
+    """The churn experiments' MLflow runs, from tools/sample_mlflow_runs.py (recorded: no server needed)."""
+    from bot.mlflow.runs import enrich_issues
+    from tools.sample_mlflow_runs import RecordedRuns, recorded_runs
+
+    runs = RecordedRuns(recorded_runs(plan()))
+    return {**snapshot, "issues": enrich_issues(snapshot["issues"], runs, config.mlflow)}
 
 
 if __name__ == "__main__":

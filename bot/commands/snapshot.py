@@ -23,6 +23,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from bot.config import load_config
     from bot.github.client import Clients
+    from bot.mlflow.runs import with_mlflow_runs
     from bot.site.refresh import refresh
     from bot.site.snapshot import read_snapshot, utc_now, write_snapshot
 
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     clients = Clients.from_env()
     server = os.environ.get("GITHUB_SERVER_URL", "https://github.com")
     done = refresh(clients.rest, config, previous, server, utc_now())
-    write_snapshot(path, done.snapshot)
+    write_snapshot(path, with_mlflow_runs(done.snapshot, config.mlflow))  # runs on experiment cards, if configured
     issues, requests = len(done.snapshot["issues"]), clients.request_log.total
     whole = f"; read in full: {', '.join(done.read_in_full)}" if done.read_in_full else ""
     emit(

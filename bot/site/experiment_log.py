@@ -101,6 +101,7 @@ def experiment_views(
                 fields=_Fields({k: v for k, v in fields.items() if isinstance(v, str | int | float)}),
                 baseline=baseline if isinstance(baseline, int | float) else None,
                 problems=record.get("problems") or [],
+                mlflow_runs=issue.get("mlflow_runs") or [],  # bot/mlflow/runs.py, shown by mlflow_runs.md.j2
             )
         )
     views.sort(key=lambda v: (v.created_at, v.ref), reverse=True)
