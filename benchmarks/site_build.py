@@ -29,25 +29,38 @@ from bot.site.snapshot import issue_entry, merge, write_snapshot  # noqa: E402
 
 
 def make_data(folder: Path, experiments: int, versions: int) -> None:
+    """A registry and a snapshot whose links hold, as a real team's would: each version names an experiment
+    about its own model, opened before the version (so `site build` reports no broken link)."""
     rng = random.Random(1)
     template = yaml.safe_load((ROOT / "sample/registry/churn-classifier/2.0.0.yml").read_text())
+    template["links"].pop("deployment_issue", None)
     stages = ["archived", "archived", "production", "staging", "candidate"]
     models = max(1, versions // 10)
+    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
+    planned = []  # (number, model, opened)
+    for number in range(1, experiments + 1):
+        opened = start + dt.timedelta(hours=number * 17520 / max(1, experiments))  # two years
+        planned.append((number, f"model-{rng.randrange(models):03d}", opened))
+    by_model: dict[str, list[tuple[int, dt.datetime]]] = {}
+    for number, name, opened in planned:
+        by_model.setdefault(name, []).append((number, opened))
     for index in range(versions):
         model = copy.deepcopy(template)
         name, number = f"model-{index % models:03d}", index // models
         model.update(model_name=name, version=f"1.{number}.0", stage=stages[number % 5])
-        model["links"]["experiment_issue"] = 1 + rng.randrange(max(1, experiments))
+        experiment, opened = rng.choice(by_model.get(name) or [(planned[0][0], planned[0][2])])
+        created = (opened + dt.timedelta(days=1)).date()
+        model["created"] = created.isoformat()
+        for step, entry in enumerate(model.get("stage_history") or []):
+            entry["date"] = (created + dt.timedelta(days=7 * step)).isoformat()
+        model["links"]["experiment_issue"] = experiment
         target = folder / "registry" / name / f"1.{number}.0.yml"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(yaml.safe_dump(model, sort_keys=False))
     config = load_config(ROOT / "sample" / "mlops.yml", environ={})
     form = forms()["experiment"]
-    models = max(1, versions // 10)
-    start = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
     entries = []
-    for number in range(1, experiments + 1):
-        created = start + dt.timedelta(hours=number * 17520 / max(1, experiments))  # two years
+    for number, name, created in planned:
         body = render_body(
             form,
             {
@@ -66,7 +79,7 @@ def make_data(folder: Path, experiments: int, versions: int) -> None:
                 {
                     "repository": "acme/ml-platform",
                     "number": number,
-                    "title": f"Experiment {number} (model-{rng.randrange(models):03d})",
+                    "title": f"Experiment {number} ({name})",
                     "url": f"https://github.com/acme/ml-platform/issues/{number}",
                     "state": "closed",
                     "body": body,
