@@ -17,10 +17,11 @@ demo: $(BIN)/.installed
 	$(BIN)/mlops-bot site build --config sample/mlops.yml
 	@echo "The sample site is in site/: serve it with $(BIN)/python -m http.server -d site (then open http://localhost:8000/), or preview it live with $(BIN)/mlops-bot site serve --config sample/mlops.yml"
 
-# The whole test suite (installs the system packages it needs when it can).
+# The whole test suite (installs the system packages it needs when it can), one worker per core. Each
+# test module stays on one worker, so its fixtures (the sample site, the MLflow server) are built once.
 test: $(BIN)/.installed
 	bash tools/install-system-deps.sh
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check bot tests benchmarks tools
