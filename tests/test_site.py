@@ -47,6 +47,8 @@ PAYLOADS = [
     "{: onclick=\"alert('s14')\" }",
     "<details id=pwned15 open ontoggle=alert('s15')>",
     "<a href='https://ok.example' style='position:fixed;top:0;left:0;width:100%;height:100%'>overlay</a>",
+    '<!-- /mlops:html --><img id=pwned17 src=x onerror=alert("s17")><!-- mlops:html -->',  # the plugin's markers
+    '<div data-mlops-held="0-0"></div>',
 ]
 HOSTILE = " ".join(PAYLOADS)
 
@@ -538,6 +540,30 @@ def test_zensical_builds_the_same_pages_without_the_plugin(tmp_path):
     ):
         assert (out / page).is_file(), page
     assert "above 200 ms" in (out / "runbooks/monitoring/index.html").read_text()
+
+
+def test_html_held_out_of_markdown_comes_back_unchanged(sample_site, tmp_path):
+    """The plugin keeps a month page's finished HTML away from Python-Markdown (bot/site/raw_html.py): the
+    same files built by MkDocs without the plugin give the same pages, but for the marker comments."""
+    site = project(tmp_path, ROOT / "sample" / "registry", ROOT / "sample" / "snapshot.json")
+    generated = run_cli(["site", "generate", "--config", "mlops.yml"], cwd=site)
+    assert generated.code == 0, generated.stderr
+    plain = (site / "mkdocs.yml").read_text().replace("  - mlops:\n      config: mlops.yml\n", "")
+    assert "mlops:" not in plain
+    (site / "mkdocs.yml").write_text(plain)
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q"], cwd=site, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    months = sorted((sample_site / "generated" / "experiments").glob("*/index.html"))
+    assert months
+    for page in months:
+        relative = page.relative_to(sample_site)
+        without = (site / "site" / relative).read_text()
+        assert "<!-- mlops:html -->" in without
+        unmarked = without.replace("<!-- mlops:html -->", "").replace("<!-- /mlops:html -->", "")
+        assert page.read_text() == unmarked, relative
+        assert "data-mlops-held" not in page.read_text()
 
 
 # ---- snapshot -------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bot.config import load_config
 from bot.records.registry import ModelVersion, read_registry
+from bot.site import raw_html
 from bot.site.charts import trend_chart
 from bot.site.lineage import ModelMatcher, Produced, page_href, pull_number
 from bot.site.render import render_site
@@ -243,3 +244,28 @@ def test_every_generated_page_says_as_of_when(sample):
     for path, text in pages.items():
         if path.endswith(".md"):
             assert 'As of <time datetime="2026-11-01T08:00:00Z">' in text, path
+
+
+# ---- finished HTML held out of Markdown -------------------------------------------------------------------------
+PLAIN = st.text(alphabet=st.sampled_from("<>!-/ ab\nmlops:html"), max_size=40).filter(
+    lambda text: raw_html.START not in text and raw_html.END not in text
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(PLAIN, PLAIN), max_size=5), PLAIN)
+def test_held_blocks_come_back_where_their_placeholders_land(pairs, tail):
+    page = "".join(f"{text}{raw_html.START}{block}{raw_html.END}" for text, block in pairs) + tail
+    held_page, held = raw_html.hold(page, "f00d")
+    assert raw_html.START not in held_page and len(held.blocks) == len(pairs)
+    expected = "".join(f"{text}\n\n{block}\n\n" for text, block in pairs) + tail
+    assert raw_html.restore(held_page, held) == expected
+
+
+def test_an_unclosed_marker_is_left_as_text_and_ids_are_collected():
+    page = f'a{raw_html.START}<h2 id="e-1">x</h2><p id="two">{raw_html.END}b{raw_html.START}c'
+    held_page, held = raw_html.hold(page, "beef")
+    assert held.blocks == ['<h2 id="e-1">x</h2><p id="two">']
+    assert held_page.endswith(f"b{raw_html.START}c")
+    assert raw_html.anchor_ids(held) == {"e-1", "two"}
+    assert raw_html.restore("<p>no placeholder</p>", held) == "<p>no placeholder</p>"

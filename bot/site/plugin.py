@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from mkdocs.plugins import BasePlugin
 
 from bot.config import Config, load_config
 from bot.errors import BotError
+from bot.site import raw_html
 from bot.site.generate import generate
 from bot.site.render import GENERATED
 
@@ -35,6 +37,7 @@ class MlopsPlugin(BasePlugin[_Options]):
     def __init__(self) -> None:
         self.server: Any = None
         self.watched: set[str] = set()
+        self.held: dict[str, raw_html.HeldBlocks] = {}  # by page: finished HTML kept out of Markdown
 
     def _config(self) -> Config:
         # `mlops-bot site build --config X` passes X down; it wins over the option in mkdocs.yml.
@@ -58,6 +61,24 @@ class MlopsPlugin(BasePlugin[_Options]):
             raise PluginError(str(exc)) from None
         for warning in generated.warnings:
             log.warning(warning)  # `mkdocs build --strict` fails on them
+
+    def on_page_markdown(self, markdown: str, *, page: Any, config: Any, files: Any) -> str:
+        """Hold a generated page's finished HTML out of Python-Markdown (see `bot.site.raw_html`)."""
+        if not page.file.src_uri.startswith(GENERATED + "/"):
+            return markdown
+        text, held = raw_html.hold(markdown, secrets.token_hex(8))
+        if held.blocks:
+            self.held[page.file.src_uri] = held
+        return text
+
+    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+        """Put the held HTML back, and tell MkDocs the anchors it defines (links to them are checked)."""
+        held = self.held.pop(page.file.src_uri, None)
+        if held is None:
+            return html
+        if isinstance(getattr(page, "present_anchor_ids", None), set):
+            page.present_anchor_ids |= raw_html.anchor_ids(held)
+        return raw_html.restore(html, held)
 
     def on_serve(self, server: Any, *, config: Any, builder: Any) -> Any:
         """Rebuild when the registry, the snapshot or the statuses change; not when the generated pages do."""
