@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import os
+import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -368,7 +369,7 @@ def config_from_document(
             for name, spec in merged["labels"].items()
         },
         gate=_gate(merged["gate"]),
-        registry=_registry(merged["registry"]),
+        registry=_registry(merged["registry"], document),
         monitoring=_monitoring(merged["monitoring"]),
         commands=CommandsConfig(tuple(merged["commands"]["allowed_associations"])),
         site=SiteConfig(merged["site"]["title"], merged["site"]["snapshot"], merged["site"].get("url")),
@@ -380,10 +381,18 @@ def _gate(section: dict[str, Any]) -> GateConfig:
     return GateConfig(section["status_context"], tuple(section["deployment_paths"]), bool(section["comment"]))
 
 
-def _registry(section: dict[str, Any]) -> RegistryConfig:
+def _registry(section: dict[str, Any], document: YamlDocument) -> RegistryConfig:
     approvers = section["production_approvers"]
+    # One spelling of the folder: the gate finds it in git trees by name, so `./registry` or `registry/.`
+    # must not hide the registry from it.
+    path = posixpath.normpath(str(section["path"]))
+    if path == ".":
+        raise ConfigError(
+            "names the repository itself: give the registry a folder of its own",
+            document.locate(["registry", "path"]),
+        )
     return RegistryConfig(
-        path=section["path"],
+        path=path,
         transitions={stage: tuple(targets) for stage, targets in section["transitions"].items()},
         production_approvers=ProductionApprovers(
             tuple(approvers.get("users", ())), tuple(approvers.get("teams", ())), bool(approvers.get("codeowners"))

@@ -67,5 +67,5 @@ def _message(error: ValidationError) -> str:
     if unknown:
         allowed = ", ".join(sorted(error.schema.get("properties", {})))
         more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""  # a file may hold thousands
-        return f"unknown key {', '.join(repr(key[:80]) for key in unknown[:5])}{more} (expected one of: {allowed})"
+        return f"unknown key {', '.join(repr(str(key)[:80]) for key in unknown[:5])}{more} (expected one of: {allowed})"
     return error.message

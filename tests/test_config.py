@@ -79,10 +79,16 @@ def test_error_names_line_column_and_field():
             "checklist:\n  required:\n    - item: Rollback tested\n      allow_na: true\n",
             ".github/mlops.yml:4:7: checklist.required[0].allow_na: ",
         ),
+        ("registry:\n  path: ./\n", ".github/mlops.yml:2:3: registry.path: names the repository itself"),
     ],
 )
 def test_bad_files_get_located_errors(text, expected):
     assert error_of(text).startswith(expected)
+
+
+@pytest.mark.parametrize("path", ["./registry", "registry/.", "registry/", "models/../registry"])
+def test_the_registry_folder_has_one_spelling(path):
+    assert config(f"registry:\n  path: {path}\n").registry.path == "registry"
 
 
 def test_settings_merge_over_defaults_and_columns_replace_them():

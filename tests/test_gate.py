@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.gate.check import COULD_NOT_JUDGE
 from tests.emulator import GitHubEmulator, git_data
+from tests.emulator.server import Fault
 from tests.emulator.state import Review
 from tests.emulator.webhooks import pull_request_event, pull_request_review_event
 from tests.helpers import BOT_TOKEN, EventRunner, run_cli
@@ -408,7 +410,8 @@ def test_main_moving_on_does_not_blame_the_pull_request(gate):
     assert status.state == "success", result.stdout
 
 
-def test_an_edit_on_a_stale_branch_to_a_version_promoted_on_main_needs_an_approval(gate):
+def test_an_edit_on_a_stale_branch_to_a_version_main_changed_since_fails_until_the_branch_is_updated(gate):
+    """Both sides changed the file: what the merge writes is neither side, so the gate judges nothing."""
     pull = gate.pull(
         COMPLETE,
         {REGISTRY_FILE: model_text("staging", artifact_uri="s3://mallory/model.tar.gz")},
@@ -416,7 +419,8 @@ def test_an_edit_on_a_stale_branch_to_a_version_promoted_on_main_needs_an_approv
     )
     gate.merge_into_main({REGISTRY_FILE: PRODUCTION})  # approved elsewhere, after this branch was cut
     _, status = gate.check(pull)
-    assert status.state == "failure" and NEEDS_APPROVAL in status.description
+    assert status.state == "failure"
+    assert f"{REGISTRY_FILE} changed on main too since this branch left it: update the branch" in status.description
 
 
 # ---- the linked deployment issue ---------------------------------------------------------------------------
@@ -484,3 +488,108 @@ def test_struck_out_items_are_not_done(issue_gate):
     pull = issue_gate.pull(f"Deploys #{issue.number}", {"deploy/x.yaml": "a: 1"})
     _, status = issue_gate.check(pull)
     assert (status.state, status.description) == ("failure", "3/5 done: missing Model validated, Rollback tested")
+
+
+# ---- held against a second review by an attacker --------------------------------------------------------------
+def test_a_second_pull_request_with_the_same_head_cannot_overwrite_the_verdict(gate):
+    """A commit status is the commit's: a pass judged against a base the author made (a branch at the
+    promotion itself) must not stand for the pull request into main that shares the head."""
+    state, repo = gate.state, gate.repo
+    main = git_data.commit(state, repo, {REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
+    repo.branches["main"] = main
+    promotion = git_data.commit(state, repo, {REGISTRY_FILE: PRODUCTION}, parent=main)
+    head = git_data.commit(state, repo, {"README.md": "typo"}, parent=promotion)
+    repo.branches["wip"] = promotion
+    real = state.pull_request(repo, "Promote", body=COMPLETE, user="jo", head_sha=head, base_sha=main)
+    real.files = git_data.pull_files(repo, main, head)
+    decoy = state.pull_request(repo, "Typo", body="", user="jo", head_sha=head, base_sha=promotion, base_ref="wip")
+    decoy.files = git_data.pull_files(repo, promotion, head)
+
+    result, status = gate.check(decoy, pull_request_event("edited", decoy, state.user("jo"), gate.github.urls))
+    assert status.state == "failure", result.stdout
+    assert status.description.startswith(f"#{real.issue.number}, same head commit: ")
+    assert NEEDS_APPROVAL in status.description
+
+    gate.review(real, "ana")  # approved where it matters: both verdicts pass
+    _, status = gate.check(decoy, pull_request_event("edited", decoy, state.user("jo"), gate.github.urls))
+    assert status.state == "success", status.description
+
+
+def test_a_run_that_cannot_finish_posts_error_over_an_earlier_success(gate):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
+    gate.review(pull, "ana")
+    assert gate.check(pull)[1].state == "success"
+    gate.review(pull, "ana", "CHANGES_REQUESTED")
+    gate.github.inject(Fault("status", method="GET", path=r"/pulls/\d+/reviews", status=502, times=100))
+    result, status = gate.check(pull)
+    assert result.code == 3, result.stderr
+    assert (status.state, status.description) == ("error", COULD_NOT_JUDGE)
+
+
+def test_a_dotted_capital_i_in_a_ticked_item_is_read_not_a_crash(gate):
+    gate.config("checklist:\n  required: [Model validated, Tests pass in CI]\n")
+    body = "- [x] Model validated\n- [x] Tests pass in C\u0130\n"
+    pull = gate.pull(body, {"deploy/churn.yaml": "replicas: 3"})
+    result, status = gate.check(pull)
+    assert status.state == "failure" and "missing Tests pass in CI" in status.description, result.stderr
+
+
+def test_a_file_main_changed_too_since_the_branch_left_it_fails_until_the_branch_is_updated(gate):
+    """Each side alone is a staging version; git's clean three-way merge of the two is a production one."""
+    state, repo = gate.state, gate.repo
+    first, rest = model_text("staging").split("\n", 1)
+    common = f"{first}\ndescription: &s staging\n{rest}"
+    ours = common.replace("\nstage: staging\n", "\nstage: *s\n")  # still staging, read alone
+    theirs = common.replace("description: &s staging", "description: &s production")  # landed on main since
+    base = git_data.commit(state, repo, {REGISTRY_FILE: common, **CODEOWNERS})
+    head = git_data.commit(state, repo, {REGISTRY_FILE: ours}, parent=base)
+    repo.branches["main"] = git_data.commit(state, repo, {REGISTRY_FILE: theirs}, parent=base)
+    pull = state.pull_request(repo, "Tidy", body=COMPLETE, user="jo", head_sha=head, base_sha=base)
+    pull.files = git_data.pull_files(repo, repo.branches["main"], head)
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "changed on main too" in status.description
+
+
+@pytest.mark.parametrize("line", ["1: x", "null: x", "true: x", "2020-01-01: x"])
+def test_a_key_that_is_not_a_string_is_a_located_problem(gate, line):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: model_text("staging") + line + "\n"}, base={REGISTRY_FILE: PRODUCTION})
+    result, status = gate.check(pull)
+    assert status.state == "failure" and "unknown key" in status.description, result.stderr
+
+
+@pytest.mark.parametrize("path", ["./registry", "registry/.", "registry/"])
+def test_a_registry_path_spelled_with_dots_still_guards_production(gate, path):
+    gate.config(f"registry:\n  path: {path}\n")
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
+    _, status = gate.check(pull)
+    assert status.state == "failure" and NEEDS_APPROVAL in status.description
+
+
+def test_the_first_codeowners_file_counts_even_when_empty(gate):
+    base = {REGISTRY_FILE: model_text("staging"), ".github/CODEOWNERS": "", "CODEOWNERS": "registry/ @bob\n"}
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base=base)
+    gate.review(pull, "bob")  # GitHub names no code owner: .github/CODEOWNERS exists and is empty
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "no one may give it" in status.description
+
+
+@pytest.mark.parametrize("folder", ["regi\u017ftry", "regis\u200ctry", "registry.", "registry ", "REGISTRY\u200d"])
+def test_a_folder_a_case_blind_file_system_reads_as_the_registry_is_refused(gate, folder):
+    pull = gate.pull(
+        COMPLETE,
+        {f"{folder}/churn-classifier/2.1.0.yml": model_text("production", artifact_uri="s3://mallory/m.tar.gz")},
+        base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS},
+    )
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "the registry is registry/" in status.description
+
+
+def test_two_versions_differing_only_in_case_are_refused(gate):
+    new = "registry/churn-classifier/2.1.0-RC.yml"
+    pull = gate.pull(
+        COMPLETE,
+        {new: model_text("candidate", version="2.1.0-RC")},
+        base={"registry/churn-classifier/2.1.0-rc.yml": model_text("production", version="2.1.0-rc")},
+    )
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "names the same file on file systems that ignore case" in status.description

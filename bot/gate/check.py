@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 from bot.comments import upsert_comment
 from bot.config import Config
@@ -14,12 +15,14 @@ from bot.errors import UsageError
 from bot.events import ActionsEvent
 from bot.gate.facts import gather_facts
 from bot.gate.report import render_table
-from bot.gate.rules import GateResult, GateState, Row, evaluate_gate
+from bot.gate.rules import GateResult, GateState, Row, evaluate_gate, worst_of
 from bot.github.client import Clients
 from bot.summary import escape_cell, write_summary
 
 PR_EVENTS = ("pull_request", "pull_request_target", "pull_request_review")
 MERGE_QUEUE_DESCRIPTION = "merge queue: pull requests were checked before they were queued"
+COULD_NOT_JUDGE = "the gate could not judge this change (see the job's log); run the job again"
+MAX_SHARED_HEAD = 10  # other open pull requests with the same head commit judged in one run
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ def find_target(
 
 def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
     """Judge the target and post the gate's commit status on its head (and the job summary, and the
-    PR comment when configured)."""
+    PR comment when configured). A run that ends before it posts a verdict posts `error` instead, so a
+    status from an earlier run never stands for a change it did not judge."""
     context = config.gate.status_context
     repo = clients.rest.rest.get_repo(target.repository)
     if target.merge_group_sha is not None:
@@ -73,9 +77,17 @@ def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
         return GateRun("success", target.merge_group_sha, MERGE_QUEUE_DESCRIPTION)
     assert target.pull_number is not None
     pull = repo.get_pull(target.pull_number)  # read now: the head may have moved since the event
-    result: GateResult = evaluate_gate(gather_facts(repo, pull, config, clients.rest.rest.requester), config)
     head_sha = pull.head.sha
-    repo.get_commit(head_sha).create_status(result.state, description=result.description, context=context)
+    posted = False
+    try:
+        requester = clients.rest.rest.requester
+        own = evaluate_gate(gather_facts(repo, pull, config, requester), config)
+        result = worst_of(own, _judge_shared_head(repo, pull, config, requester))
+        repo.get_commit(head_sha).create_status(result.state, description=result.description, context=context)
+        posted = True
+    finally:
+        if not posted:
+            repo.get_commit(head_sha).create_status("error", description=COULD_NOT_JUDGE, context=context)
     table = render_table(result)
     write_summary(f"### Deployment gate: {result.state}\n\n{escape_cell(result.description)}\n\n{table}")
     if config.gate.comment:
@@ -86,3 +98,19 @@ def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
             clients.rest.viewer_login(),
         )
     return GateRun(result.state, head_sha, result.description, result.rows)
+
+
+def _judge_shared_head(repo: Any, pull: Any, config: Config, requester: Any) -> dict[int, GateResult]:
+    """The other open pull requests whose head is this commit, judged too: a commit status belongs to the
+    commit, so a pass judged against one base (a branch the author made) must not stand for another."""
+    head_sha = pull.head.sha
+    shared = [p.number for p in repo.get_pulls(state="open") if p.head.sha == head_sha and p.number != pull.number]
+    if len(shared) > MAX_SHARED_HEAD:
+        many = f"{len(shared) + 1} open pull requests share this head commit (the gate judges {MAX_SHARED_HEAD + 1})"
+        return {number: GateResult("failure", many, ()) for number in shared}
+    results = {}
+    for number in shared:
+        other = repo.get_pull(number)
+        if other.head.sha == head_sha and other.state == "open":
+            results[number] = evaluate_gate(gather_facts(repo, other, config, requester), config)
+    return results

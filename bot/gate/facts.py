@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import unicodedata
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,15 +92,15 @@ class GitReader:
         return [(row["path"], Entry(row["mode"], row["type"], row["sha"], row.get("size") or 0)) for row in rows]
 
     def files_under(self, commit_sha: str, folder: str) -> dict[str, Entry]:
-        """Every non-folder entry below `folder` (and below folders named like it in another case), by path;
-        an entry where a folder of that path should be is listed as itself."""
+        """Every non-folder entry below `folder` (and below folders a case-blind file system takes for it,
+        `Registry/` or `regiſtry/`), by path; an entry where a folder of that path should be is listed as itself."""
         found: dict[str, Entry] = {}
         level = [("", commit_sha)]
         for name in folder.strip("/").split("/"):
             deeper = []
             for prefix, tree_sha in level:
                 for path, entry in self.tree(tree_sha):
-                    if path.lower() != name.lower():
+                    if fold(path) != fold(name):
                         continue
                     if entry.type == "tree":
                         deeper.append((f"{prefix}{path}/", entry.sha))
@@ -136,7 +137,7 @@ def gather_facts(repo: shapes.Repository, pull: Any, config: Config, requester: 
     try:
         base_tip, merge_base = git.compare(pull.base.ref, head_sha)
         changed = _changed_files(git, pull, merge_base, head_sha)
-        changes = _registry_changes(git, config.registry.path, base_tip, merge_base, head_sha)
+        changes = _registry_changes(git, config.registry.path, pull.base.ref, base_tip, merge_base, head_sha)
     except Unseen as exc:
         unseen, changed, changes, base_tip = str(exc), (), (), pull.base.sha
     reviews = ()
@@ -171,7 +172,7 @@ def _changed_files(git: GitReader, pull: Any, merge_base: str, head_sha: str) ->
 
 
 def _registry_changes(
-    git: GitReader, folder: str, base_tip: str, merge_base: str, head_sha: str
+    git: GitReader, folder: str, base: str, base_tip: str, merge_base: str, head_sha: str
 ) -> tuple[RegistryChange, ...]:
     tip, head = git.files_under(base_tip, folder), git.files_under(head_sha, folder)
     common = tip if merge_base == base_tip else git.files_under(merge_base, folder)  # an up-to-date branch
@@ -181,10 +182,34 @@ def _registry_changes(
         by_pull = not _same(ours, common.get(path))
         on_merge = not _same(ours, tip.get(path))
         if by_pull and on_merge:
+            if not _same(tip.get(path), common.get(path)):
+                raise Unseen(
+                    f"{path} changed on {base} too since this branch left it: update the branch, so that the "
+                    "gate judges the file the merge would write"
+                )
             changed.append(path)
     if len(changed) > MAX_REGISTRY_CHANGES:
         raise Unseen(f"{len(changed)} registry files changed, more than {MAX_REGISTRY_CHANGES} the gate reads; {SPLIT}")
-    return tuple(RegistryChange(p, git.version(tip.get(p)), git.version(head.get(p))) for p in changed)
+    by_fold: dict[str, list[str]] = {}
+    for path in head:
+        by_fold.setdefault(fold(path), []).append(path)
+    return tuple(
+        RegistryChange(
+            p,
+            git.version(tip.get(p)),
+            git.version(head.get(p)),
+            next((other for other in sorted(by_fold.get(fold(p), ())) if other != p), None),
+        )
+        for p in changed
+    )
+
+
+def fold(name: str) -> str:
+    """A name as a file system that ignores case or normalises Unicode may see it: NFKC, case-folded,
+    without invisible format characters (zero-width joiners) or trailing dots and spaces (Windows)."""
+    text = unicodedata.normalize("NFKC", name).casefold()
+    text = "".join(character for character in text if unicodedata.category(character) != "Cf")
+    return "/".join(part.rstrip(" .") for part in text.split("/"))
 
 
 def _same(left: Entry | None, right: Entry | None) -> bool:
@@ -204,7 +229,8 @@ class _Approvers:
     def codeowners(self) -> str:
         if self._codeowners is None:
             texts = (_text_at(self.repo, path, self.base_tip) for path in CODEOWNERS_PATHS)
-            self._codeowners = next((t for t in texts if t), "") if self.rules.codeowners else ""
+            # GitHub reads the first CODEOWNERS file that exists, even an empty one
+            self._codeowners = next((t for t in texts if t is not None), "") if self.rules.codeowners else ""
         return self._codeowners
 
     def for_path(self, path: str, approved: Iterable[str]) -> Approvers:

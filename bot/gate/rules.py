@@ -53,6 +53,7 @@ class RegistryChange:
     path: str
     base: Version | None  # None: not on the base branch (a new file, or renamed in)
     head: Version | None  # None: not at the head (deleted, or renamed away)
+    same_name_as: str | None = None  # another file at the head that a case-blind file system takes for this one
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,8 @@ def registry_problem(
         return None  # a README or other non-YAML file beside the versions
     if not _is_version_path(change.path, root):
         return f"a model version lives at {root}/<model_name>/<version>.yml; this path would not be read as one"
+    if change.same_name_as is not None:
+        return f"{change.same_name_as} names the same file on file systems that ignore case or accents: rename one"
     if head.text is None:
         return f"cannot be checked: {head.unreadable or 'unreadable'}"
     try:
@@ -361,3 +364,20 @@ def evaluate_gate(facts: PullRequestFacts, config: Config) -> GateResult:
         )
     summary = checklist.headline() if checklist else "registry files valid"
     return GateResult("success", _short(summary), tuple(rows), checklist)
+
+
+_SEVERITY = {"success": 0, "pending": 1, "failure": 2}
+
+
+def worst_of(own: GateResult, shared: Mapping[int, GateResult]) -> GateResult:
+    """The verdict for a head commit that other open pull requests share: the worst of all their verdicts,
+    since the commit status is the commit's, not one pull request's."""
+    rows = own.rows + tuple(
+        Row(f"pull request #{number} (same head commit)", result.state == "success", result.description)
+        for number, result in sorted(shared.items())
+    )
+    worst = max(shared.items(), key=lambda item: (_SEVERITY[item[1].state], -item[0]), default=None)
+    if worst is None or _SEVERITY[worst[1].state] <= _SEVERITY[own.state]:
+        return GateResult(own.state, own.description, rows, own.checklist)
+    number, result = worst
+    return GateResult(result.state, _short(f"#{number}, same head commit: {result.description}"), rows, own.checklist)

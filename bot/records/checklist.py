@@ -62,12 +62,25 @@ def _clean(text: str) -> str:
 
 def _matches(task_text: str, required: str) -> str | None:
     """The trailing note if the task names the required item, else None ("" when there is no note)."""
-    task, want = _clean(task_text), _clean(required)
-    if task.lower() == want.lower():
-        return ""
-    if task.lower().startswith(want.lower()) and not task[len(want)].isalnum():
-        return task[len(want) :].strip(" -–—:()")
-    return None
+    task, want = _clean(task_text), _clean(required).lower()
+    cut = _lowered_prefix(task, want)
+    if cut is None:
+        return None
+    rest = task[cut:]
+    if rest[:1].isalnum():
+        return None  # "Model validated" does not name "Model validatedness"
+    return rest.strip(" -–—:()")
+
+
+def _lowered_prefix(text: str, prefix: str) -> int | None:
+    """How many characters of `text` lower-case to `prefix`, or None. Lower-casing may change a length
+    (`İ` becomes two characters), so the cut is found by walking `text`, not by `len(prefix)`."""
+    lowered = 0
+    for index, character in enumerate(text):
+        if lowered >= len(prefix):
+            return index if text[:index].lower() == prefix else None
+        lowered += len(character.lower())
+    return len(text) if text.lower() == prefix else None
 
 
 def evaluate(body: str | None, config: ChecklistConfig) -> ChecklistResult:
