@@ -6,6 +6,7 @@ The head commit is read when the gate runs, not taken from the event: the head m
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +68,8 @@ def find_target(
 def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
     """Judge the target and post the gate's commit status on its head (and the job summary, and the
     PR comment when configured). A run that ends before it posts a verdict posts `error` instead, so a
-    status from an earlier run never stands for a change it did not judge."""
+    status from an earlier run never stands for a change it did not judge (unless it was cancelled: the
+    workflow cancels a run only for a newer one of the same pull request, which posts its own)."""
     context = config.gate.status_context
     repo = clients.rest.rest.get_repo(target.repository)
     if target.merge_group_sha is not None:
@@ -86,7 +88,8 @@ def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
         repo.get_commit(head_sha).create_status(result.state, description=result.description, context=context)
         posted = True
     finally:
-        if not posted:
+        cancelled = isinstance(sys.exc_info()[1], KeyboardInterrupt)  # a newer run of the job judges instead
+        if not posted and not cancelled:
             repo.get_commit(head_sha).create_status("error", description=COULD_NOT_JUDGE, context=context)
     table = render_table(result)
     write_summary(f"### Deployment gate: {result.state}\n\n{escape_cell(result.description)}\n\n{table}")
