@@ -9,8 +9,6 @@ its source is one of MLflow's indirections (`models:/`, `runs:/`), its download 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -21,6 +19,7 @@ from typing import Any, TypeVar
 
 from bot.config import Config
 from bot.errors import CheckFailed
+from bot.files import replace_file
 from bot.mlflow.client import MlflowClient, MlflowNotFound, MlflowRefused, RequestCount
 from bot.mlflow.facts import ModelFile, RegisteredModelFacts, RunFacts, VersionFacts
 from bot.mlflow.fields import HINTS, imported_version, needs_download_uri, registry_name, registry_version, undotted
@@ -142,7 +141,7 @@ def run_import(config: Config, client: MlflowClient, options: ImportOptions) -> 
     if not options.dry_run:
         for file in plan.files:
             if file.text is not None:
-                _write(Path(file.path), file.text)
+                replace_file(Path(file.path), file.text.encode("utf-8"))
                 report.written.append(file.path)
     report.seconds = time.perf_counter() - started
     return report
@@ -317,19 +316,6 @@ def _imported_files(root: Path) -> dict[tuple[str, str], tuple[str, str]]:
         if isinstance(block, dict) and block.get("model") and block.get("version"):
             found[(str(block["model"]), str(block["version"]))] = (path.as_posix(), str(data.get("stage", "candidate")))
     return found
-
-
-def _write(path: Path, text: str) -> None:
-    """Write whole or not at all: a temporary file beside it, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def describe(report: ImportReport) -> list[str]:

@@ -7,13 +7,12 @@ so a live-reloading server sees no change when there is none.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bot.config import Config
+from bot.files import replace_file
 from bot.records.links import link_problems
 from bot.records.registry import read_registry
 from bot.schemas import Problem
@@ -98,7 +97,7 @@ def write_pages(root: Path, pages: dict[Path, str]) -> tuple[int, int]:
                 continue
         except FileNotFoundError:
             target.parent.mkdir(parents=True, exist_ok=True)
-        _replace(target, data)
+        replace_file(target, data)
         written += 1
     keep = {root / relative for relative in pages}
     for path in sorted(root.rglob("*"), reverse=True) if root.exists() else []:
@@ -109,18 +108,6 @@ def write_pages(root: Path, pages: dict[Path, str]) -> tuple[int, int]:
             path.unlink()
             removed += 1
     return written, removed
-
-
-def _replace(target: Path, data: bytes) -> None:
-    """Write `data` to `target` so a reader sees the old text or the new one, never half of either."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):  # the write failed: leave no stray file behind
-            os.unlink(temporary)
 
 
 def read_monitoring(folder: str | None) -> dict[str, dict[str, Any]]:

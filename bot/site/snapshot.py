@@ -14,6 +14,7 @@ from bot import __version__
 from bot.board.plan import target_column
 from bot.config import Config
 from bot.errors import CheckFailed, Location
+from bot.files import replace_file
 from bot.github.queries import load
 from bot.records.forms import forms
 from bot.records.issue import read_issue
@@ -144,9 +145,7 @@ def read_snapshot(path: str | Path) -> dict[str, Any] | None:
 def write_snapshot(path: str | Path, data: dict[str, Any]) -> None:
     validate_snapshot(data, str(path))
     data = {**data, "digest": issues_digest(data["issues"])}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    replace_file(Path(path), (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8"))
 
 
 def utc_now() -> str:
