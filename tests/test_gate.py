@@ -491,28 +491,73 @@ def test_struck_out_items_are_not_done(issue_gate):
 
 
 # ---- held against a second review by an attacker --------------------------------------------------------------
-def test_a_second_pull_request_with_the_same_head_cannot_overwrite_the_verdict(gate):
-    """A commit status is the commit's: a pass judged against a base the author made (a branch at the
-    promotion itself) must not stand for the pull request into main that shares the head."""
+def statuses(gate, sha: str, context: str = "mlops/deployment-checklist") -> list[str]:
+    return [s.state for s in gate.repo.statuses if s.sha == sha and s.context == context]
+
+
+def same_head(gate, decoy_base: str):
+    """A promotion into main, and a decoy with the same head into a branch the author made at the
+    promotion itself (so, judged against it, the decoy changes nothing)."""
     state, repo = gate.state, gate.repo
     main = git_data.commit(state, repo, {REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
     repo.branches["main"] = main
     promotion = git_data.commit(state, repo, {REGISTRY_FILE: PRODUCTION}, parent=main)
     head = git_data.commit(state, repo, {"README.md": "typo"}, parent=promotion)
-    repo.branches["wip"] = promotion
+    repo.branches[decoy_base] = promotion
     real = state.pull_request(repo, "Promote", body=COMPLETE, user="jo", head_sha=head, base_sha=main)
     real.files = git_data.pull_files(repo, main, head)
-    decoy = state.pull_request(repo, "Typo", body="", user="jo", head_sha=head, base_sha=promotion, base_ref="wip")
+    decoy = state.pull_request(repo, "Typo", body="", user="jo", head_sha=head, base_sha=promotion, base_ref=decoy_base)
     decoy.files = git_data.pull_files(repo, promotion, head)
+    return real, decoy
 
-    result, status = gate.check(decoy, pull_request_event("edited", decoy, state.user("jo"), gate.github.urls))
+
+def test_a_pull_request_into_another_branch_gets_a_status_of_its_own(gate):
+    """A commit status is the commit's: a pass judged against a branch the author made must not be the
+    status main's branch protection requires."""
+    real, decoy = same_head(gate, "wip")
+    assert gate.check(real)[1].state == "failure"
+    gate.check(decoy, pull_request_event("edited", decoy, gate.state.user("jo"), gate.github.urls))
+    assert statuses(gate, real.head_sha, "mlops/deployment-checklist (wip)") == ["pending", "success"]
+    assert statuses(gate, real.head_sha) == ["pending", "failure"]  # main's status is untouched
+
+
+def test_a_retargeted_pull_request_whose_run_never_ran_has_no_status_for_main(gate):
+    real, decoy = same_head(gate, "wip")
+    real.base_ref, real.base_sha = "wip", decoy.base_sha  # judged into wip: nothing changes there
+    assert gate.check(real)[1] is None
+    assert statuses(gate, real.head_sha, "mlops/deployment-checklist (wip)")[-1] == "success"
+    # the author moves the base to main and cancels the `edited` run: main's required status is still absent
+
+
+def test_pull_requests_into_two_guarded_bases_with_one_head_get_the_worse_verdict(gate):
+    gate.config("gate:\n  branches: [main, 'release/*']\n")
+    real, decoy = same_head(gate, "release/evil")
+    result, status = gate.check(decoy, pull_request_event("edited", decoy, gate.state.user("jo"), gate.github.urls))
     assert status.state == "failure", result.stdout
     assert status.description.startswith(f"#{real.issue.number}, same head commit: ")
     assert NEEDS_APPROVAL in status.description
-
     gate.review(real, "ana")  # approved where it matters: both verdicts pass
-    _, status = gate.check(decoy, pull_request_event("edited", decoy, state.user("jo"), gate.github.urls))
+    _, status = gate.check(decoy, pull_request_event("edited", decoy, gate.state.user("jo"), gate.github.urls))
     assert status.state == "success", status.description
+
+
+def test_a_strangers_copy_into_the_same_base_cannot_block_an_approved_promotion(gate):
+    pull = gate.pull(COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS})
+    gate.review(pull, "ana")
+    assert gate.check(pull)[1].state == "success"
+    copy = gate.state.pull_request(
+        gate.repo,
+        "Spam",
+        body="",
+        user="mallory",
+        head_sha=pull.head_sha,
+        base_sha=pull.base_sha,
+        author_association="NONE",
+    )
+    copy.files = pull.files
+    _, status = gate.check(copy, pull_request_event("opened", copy, gate.state.user("mallory"), gate.github.urls))
+    assert status.state == "success"  # the same change into the same base: one approved pull request is enough
+    assert status.description.startswith(f"#{pull.issue.number}, same head commit: ")
 
 
 def test_a_run_that_cannot_finish_posts_error_over_an_earlier_success(gate):
@@ -593,3 +638,42 @@ def test_two_versions_differing_only_in_case_are_refused(gate):
     )
     _, status = gate.check(pull)
     assert status.state == "failure" and "names the same file on file systems that ignore case" in status.description
+
+
+def test_a_file_main_renamed_into_the_registry_carries_no_unjudged_edit(gate):
+    """git follows main's rename: the pull request's edit of the old path would land in the registry."""
+    state, repo = gate.state, gate.repo
+    draft = "drafts/churn-classifier/2.1.0.yml"
+    base = git_data.commit(state, repo, {draft: model_text("candidate"), **CODEOWNERS})
+    head = git_data.commit(state, repo, {draft: model_text("production", artifact_uri="s3://mallory/m")}, parent=base)
+    repo.branches["main"] = git_data.commit(
+        state, repo, {draft: None, REGISTRY_FILE: model_text("candidate")}, parent=base
+    )
+    pull = state.pull_request(repo, "Drafts", body=COMPLETE, user="jo", head_sha=head, base_sha=base)
+    pull.files = git_data.pull_files(repo, base, head)
+    _, status = gate.check(pull)
+    assert status.state == "failure"
+    assert f"{draft} was renamed or deleted on main since this branch left it: update the branch" in status.description
+
+
+@pytest.mark.parametrize(
+    "name", ["2.1.0.yml.", "2.1.0.yml ", "2.1.0.yml\u200d", "2.1.0.yml\ufeff", "2.1.0.\uff59\uff4d\uff4c"]
+)
+def test_a_version_file_named_like_another_by_its_extension_is_refused(gate, name):
+    pull = gate.pull(
+        COMPLETE,
+        {f"registry/churn-classifier/{name}": model_text("production", artifact_uri="s3://mallory/m.tar.gz")},
+        base={REGISTRY_FILE: PRODUCTION, **CODEOWNERS},
+    )
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "a model version lives at" in status.description
+
+
+def test_a_dotless_i_folder_is_refused(gate):
+    pull = gate.pull(
+        COMPLETE,
+        {"reg\u0131stry/churn-classifier/2.1.0.yml": model_text("production", artifact_uri="s3://mallory/m")},
+        base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS},
+    )
+    _, status = gate.check(pull)
+    assert status.state == "failure" and "the registry is registry/" in status.description

@@ -28,7 +28,6 @@ def run(args: argparse.Namespace) -> int:
     checks = [{"check": r.check, "ok": r.ok, "detail": r.detail} for r in gate.rows]
     text = [f"{gate.state}: {gate.description} ({gate.sha[:7]})"]
     text += [f"{'ok  ' if r.ok else 'FAIL'} {r.check}: {r.detail}" for r in gate.rows]
-    emit(
-        args, {"state": gate.state, "sha": gate.sha, "description": gate.description, "checks": checks}, "\n".join(text)
-    )
+    verdict = {"state": gate.state, "context": gate.context, "sha": gate.sha, "description": gate.description}
+    emit(args, {**verdict, "checks": checks}, "\n".join(text))
     return EXIT_CHECK_FAILED if gate.state == "failure" else EXIT_OK

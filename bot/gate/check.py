@@ -16,12 +16,13 @@ from bot.errors import UsageError
 from bot.events import ActionsEvent
 from bot.gate.facts import gather_facts
 from bot.gate.report import render_table
-from bot.gate.rules import GateResult, GateState, Row, evaluate_gate, worst_of
+from bot.gate.rules import GateResult, GateState, Row, combine, evaluate_gate
 from bot.github.client import Clients
 from bot.summary import escape_cell, write_summary
 
 PR_EVENTS = ("pull_request", "pull_request_target", "pull_request_review")
 MERGE_QUEUE_DESCRIPTION = "merge queue: pull requests were checked before they were queued"
+JUDGING = "judging this change"
 COULD_NOT_JUDGE = "the gate could not judge this change (see the job's log); run the job again"
 MAX_SHARED_HEAD = 10  # other open pull requests with the same head commit judged in one run
 
@@ -41,6 +42,7 @@ class GateRun:
     sha: str
     description: str
     rows: tuple[Row, ...] = ()
+    context: str = ""
 
 
 def find_target(
@@ -67,30 +69,34 @@ def find_target(
 
 def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
     """Judge the target and post the gate's commit status on its head (and the job summary, and the
-    PR comment when configured). A run that ends before it posts a verdict posts `error` instead, so a
-    status from an earlier run never stands for a change it did not judge (unless it was cancelled: the
-    workflow cancels a run only for a newer one of the same pull request, which posts its own)."""
-    context = config.gate.status_context
+    PR comment when configured).
+
+    The status says `pending` while the gate judges, so a run that is cancelled, times out or dies leaves
+    no earlier verdict standing; a run that fails with an error posts `error`. A pull request into a base
+    the gate does not guard gets a status context of its own (see `GateConfig.context_for`)."""
     repo = clients.rest.rest.get_repo(target.repository)
     if target.merge_group_sha is not None:
         repo.get_commit(target.merge_group_sha).create_status(
-            "success", description=MERGE_QUEUE_DESCRIPTION, context=context
+            "success", description=MERGE_QUEUE_DESCRIPTION, context=config.gate.status_context
         )
         return GateRun("success", target.merge_group_sha, MERGE_QUEUE_DESCRIPTION)
     assert target.pull_number is not None
     pull = repo.get_pull(target.pull_number)  # read now: the head may have moved since the event
-    head_sha = pull.head.sha
+    head_sha, base = pull.head.sha, pull.base.ref
+    context = config.gate.context_for(base, repo.default_branch)
+    commit = repo.get_commit(head_sha)
+    commit.create_status("pending", description=JUDGING, context=context)
     posted = False
     try:
         requester = clients.rest.rest.requester
         own = evaluate_gate(gather_facts(repo, pull, config, requester), config)
-        result = worst_of(own, _judge_shared_head(repo, pull, config, requester))
-        repo.get_commit(head_sha).create_status(result.state, description=result.description, context=context)
+        result = combine(own, base, _judge_shared_head(repo, pull, config, requester, context))
+        commit.create_status(result.state, description=result.description, context=context)
         posted = True
     finally:
-        cancelled = isinstance(sys.exc_info()[1], KeyboardInterrupt)  # a newer run of the job judges instead
+        cancelled = isinstance(sys.exc_info()[1], KeyboardInterrupt)  # `pending` stays for the next run
         if not posted and not cancelled:
-            repo.get_commit(head_sha).create_status("error", description=COULD_NOT_JUDGE, context=context)
+            commit.create_status("error", description=COULD_NOT_JUDGE, context=context)
     table = render_table(result)
     write_summary(f"### Deployment gate: {result.state}\n\n{escape_cell(result.description)}\n\n{table}")
     if config.gate.comment:
@@ -100,20 +106,28 @@ def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
             f"**Deployment gate: {result.state}**\n\n{table}",
             clients.rest.viewer_login(),
         )
-    return GateRun(result.state, head_sha, result.description, result.rows)
+    return GateRun(result.state, head_sha, result.description, result.rows, context)
 
 
-def _judge_shared_head(repo: Any, pull: Any, config: Config, requester: Any) -> dict[int, GateResult]:
-    """The other open pull requests whose head is this commit, judged too: a commit status belongs to the
-    commit, so a pass judged against one base (a branch the author made) must not stand for another."""
+def _judge_shared_head(
+    repo: Any, pull: Any, config: Config, requester: Any, context: str
+) -> dict[int, tuple[str, GateResult]]:
+    """The other open pull requests whose head is this commit and whose status has the same context,
+    each judged, with its base."""
     head_sha = pull.head.sha
-    shared = [p.number for p in repo.get_pulls(state="open") if p.head.sha == head_sha and p.number != pull.number]
+    shared = [
+        p.number
+        for p in repo.get_pulls(state="open")
+        if p.head.sha == head_sha
+        and p.number != pull.number
+        and config.gate.context_for(p.base.ref, repo.default_branch) == context
+    ]
     if len(shared) > MAX_SHARED_HEAD:
         many = f"{len(shared) + 1} open pull requests share this head commit (the gate judges {MAX_SHARED_HEAD + 1})"
-        return {number: GateResult("failure", many, ()) for number in shared}
+        return {number: ("", GateResult("failure", many, ())) for number in shared}
     results = {}
     for number in shared:
         other = repo.get_pull(number)
         if other.head.sha == head_sha and other.state == "open":
-            results[number] = evaluate_gate(gather_facts(repo, other, config, requester), config)
+            results[number] = (other.base.ref, evaluate_gate(gather_facts(repo, other, config, requester), config))
     return results

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import unicodedata
 import urllib.parse
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from bot.gate.rules import (
     RegistryChange,
     Review,
     Version,
+    fold,
     latest_approvals,
     linked_issue,
 )
@@ -137,6 +137,8 @@ def gather_facts(repo: shapes.Repository, pull: Any, config: Config, requester: 
     try:
         base_tip, merge_base = git.compare(pull.base.ref, head_sha)
         changed = _changed_files(git, pull, merge_base, head_sha)
+        if merge_base != base_tip:
+            _refuse_paths_the_base_moved(git, changed, pull.base.ref, base_tip, merge_base)
         changes = _registry_changes(git, config.registry.path, pull.base.ref, base_tip, merge_base, head_sha)
     except Unseen as exc:
         unseen, changed, changes, base_tip = str(exc), (), (), pull.base.sha
@@ -171,6 +173,21 @@ def _changed_files(git: GitReader, pull: Any, merge_base: str, head_sha: str) ->
     return tuple(sorted(path for path in before.keys() | after.keys() if not _same(before.get(path), after.get(path))))
 
 
+def _refuse_paths_the_base_moved(
+    git: GitReader, changed: Iterable[str], base: str, base_tip: str, merge_base: str
+) -> None:
+    """A path the pull request changes that the base branch has renamed or deleted since the branch left it:
+    git carries the change to wherever the base moved the file (into the registry, say), where the gate
+    would never look. Read only for a branch that is behind its base (two tree listings)."""
+    before, now = git.all_files(merge_base), git.all_files(base_tip)
+    moved = next((path for path in changed if path in before and path not in now), None)
+    if moved is not None:
+        raise Unseen(
+            f"{moved} was renamed or deleted on {base} since this branch left it: update the branch, so that "
+            "the gate judges what the merge would write"
+        )
+
+
 def _registry_changes(
     git: GitReader, folder: str, base: str, base_tip: str, merge_base: str, head_sha: str
 ) -> tuple[RegistryChange, ...]:
@@ -202,14 +219,6 @@ def _registry_changes(
         )
         for p in changed
     )
-
-
-def fold(name: str) -> str:
-    """A name as a file system that ignores case or normalises Unicode may see it: NFKC, case-folded,
-    without invisible format characters (zero-width joiners) or trailing dots and spaces (Windows)."""
-    text = unicodedata.normalize("NFKC", name).casefold()
-    text = "".join(character for character in text if unicodedata.category(character) != "Cf")
-    return "/".join(part.rstrip(" .") for part in text.split("/"))
 
 
 def _same(left: Entry | None, right: Entry | None) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -225,13 +226,22 @@ def _path_problem(path: str, root: str) -> str | None:
     return None
 
 
+def fold(name: str) -> str:
+    """A name as a file system that ignores case or normalises Unicode may see it: NFKC, case-folded,
+    without invisible format characters (zero-width joiners) or trailing dots and spaces (Windows)."""
+    text = unicodedata.normalize("NFKC", name).upper().casefold()  # upper first: dotless ı is I to NTFS
+    text = "".join(character for character in text if unicodedata.category(character) != "Cf")
+    return "/".join(part.rstrip(" .") for part in text.split("/"))
+
+
 def _is_version_path(path: str, root: str) -> bool:
     parts, root_parts = path.split("/"), root.strip("/").split("/")
     return len(parts) == len(root_parts) + 2 and parts[-1].endswith(".yml") and not parts[-1].startswith(".")
 
 
 def _looks_like_version(path: str) -> bool:
-    return path.lower().endswith((".yml", ".yaml"))
+    """Named like a YAML file, as a file system may read the name (`2.1.0.yml.`, `2.1.0.ｙｍｌ`)."""
+    return fold(path).endswith((".yml", ".yaml"))
 
 
 _UNKNOWN = "unknown"  # a base version that cannot be read: it may be a production version
@@ -369,15 +379,22 @@ def evaluate_gate(facts: PullRequestFacts, config: Config) -> GateResult:
 _SEVERITY = {"success": 0, "pending": 1, "failure": 2}
 
 
-def worst_of(own: GateResult, shared: Mapping[int, GateResult]) -> GateResult:
-    """The verdict for a head commit that other open pull requests share: the worst of all their verdicts,
-    since the commit status is the commit's, not one pull request's."""
+def combine(own: GateResult, own_base: str, shared: Mapping[int, tuple[str, GateResult]]) -> GateResult:
+    """The verdict for a head commit that other open pull requests share under the same status context
+    (a commit status is the commit's, not one pull request's). Pull requests into one base merge the same
+    change, so the best of their verdicts holds for that base (one approved pull request is enough, and a
+    stranger's copy cannot block it); across bases the worst holds (a pass against one base must not stand
+    for another)."""
+    best: dict[str, tuple[int | None, GateResult]] = {own_base: (None, own)}
+    for number, (base, result) in sorted(shared.items()):
+        kept = best.get(base)
+        if kept is None or _SEVERITY[result.state] < _SEVERITY[kept[1].state]:
+            best[base] = (number, result)
+    number, verdict = max(best.values(), key=lambda item: _SEVERITY[item[1].state])  # a tie keeps its own
     rows = own.rows + tuple(
-        Row(f"pull request #{number} (same head commit)", result.state == "success", result.description)
-        for number, result in sorted(shared.items())
+        Row(f"pull request #{n} into {base} (same head commit)", result.state == "success", result.description)
+        for n, (base, result) in sorted(shared.items())
     )
-    worst = max(shared.items(), key=lambda item: (_SEVERITY[item[1].state], -item[0]), default=None)
-    if worst is None or _SEVERITY[worst[1].state] <= _SEVERITY[own.state]:
+    if number is None:
         return GateResult(own.state, own.description, rows, own.checklist)
-    number, result = worst
-    return GateResult(result.state, _short(f"#{number}, same head commit: {result.description}"), rows, own.checklist)
+    return GateResult(verdict.state, _short(f"#{number}, same head commit: {verdict.description}"), rows, own.checklist)
