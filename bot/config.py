@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import fnmatch
+import hashlib
 import os
 import posixpath
 import re
@@ -190,6 +191,9 @@ class LabelSpec:
     description: str
 
 
+MAX_STATUS_CONTEXT = 255  # GitHub's limit on a commit status context (the schema keeps status_context to 200)
+
+
 @dataclass(frozen=True)
 class GateConfig:
     status_context: str  # the commit status the gate posts (and branch protection requires)
@@ -204,7 +208,12 @@ class GateConfig:
         patterns = self.branches or (default_branch,)
         if any(fnmatch.fnmatchcase(base, pattern) for pattern in patterns):
             return self.status_context
-        return f"{self.status_context} ({base})"
+        context = f"{self.status_context} ({base})"
+        if len(context) <= MAX_STATUS_CONTEXT:
+            return context
+        digest = hashlib.sha256(base.encode("utf-8")).hexdigest()[:8]  # a branch name may be 255 bytes long
+        room = max(0, MAX_STATUS_CONTEXT - len(self.status_context) - len(" (… )") - len(digest))
+        return f"{self.status_context} ({base[:room]}… {digest})"[:MAX_STATUS_CONTEXT]
 
 
 @dataclass(frozen=True)
