@@ -6,7 +6,6 @@ An empty or missing file means the defaults below, which follow the team's metho
 from __future__ import annotations
 
 import copy
-import fnmatch
 import hashlib
 import os
 import posixpath
@@ -65,7 +64,6 @@ DEFAULTS: dict[str, Any] = {
         "status_context": "mlops/deployment-checklist",
         "deployment_paths": ["registry/**", "deploy/**", "serving/**"],
         "comment": False,
-        "branches": [],  # bases whose pull requests get `status_context` itself; none: the default branch
     },
     "registry": {
         "path": "registry",
@@ -199,14 +197,13 @@ class GateConfig:
     status_context: str  # the commit status the gate posts (and branch protection requires)
     deployment_paths: tuple[str, ...]  # glob patterns: a pull request touching one is a deployment
     comment: bool  # also keep one PR comment with the gate's table
-    branches: tuple[str, ...] = ()  # glob patterns of the bases guarded by `status_context`; () the default branch
 
     def context_for(self, base: str, default_branch: str) -> str:
-        """The status context of a pull request into `base`. A guarded base (the default branch, or one
-        `branches` names) gets `status_context`, which branch protection requires; any other base gets it
-        with the base's name, so a pass judged against a branch the author made never stands for `main`."""
-        patterns = self.branches or (default_branch,)
-        if any(fnmatch.fnmatchcase(base, pattern) for pattern in patterns):
+        """The status context of a pull request into `base`. Into the default branch: `status_context`, the
+        one branch protection requires. Into any other branch: `status_context (base)`, a context of that
+        branch alone, so a pass judged against one base (a branch the author made, or one the promotion
+        already reached) never stands on the commit for another."""
+        if base == default_branch:
             return self.status_context
         context = f"{self.status_context} ({base})"
         if len(context) <= MAX_STATUS_CONTEXT:
@@ -403,7 +400,6 @@ def _gate(section: dict[str, Any]) -> GateConfig:
         section["status_context"],
         tuple(section["deployment_paths"]),
         bool(section["comment"]),
-        tuple(section["branches"]),
     )
 
 

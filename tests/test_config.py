@@ -86,11 +86,11 @@ def test_bad_files_get_located_errors(text, expected):
     assert error_of(text).startswith(expected)
 
 
-def test_each_unguarded_base_gets_a_context_of_its_own_within_githubs_limit():
-    gate = config("gate:\n  branches: [main, 'release/*']\n").gate
-    assert gate.context_for("main", "trunk") == gate.context_for("release/1.2", "trunk") == gate.status_context
-    assert gate.context_for("wip", "trunk") == "mlops/deployment-checklist (wip)"
-    assert config("").gate.context_for("trunk", "trunk") == "mlops/deployment-checklist"
+def test_each_base_but_the_default_branch_gets_a_context_of_its_own_within_githubs_limit():
+    gate = config("").gate
+    assert gate.context_for("trunk", "trunk") == gate.status_context == "mlops/deployment-checklist"
+    assert gate.context_for("main", "trunk") == "mlops/deployment-checklist (main)"
+    assert gate.context_for("release/1.2", "main") == "mlops/deployment-checklist (release/1.2)"
     long_names = {gate.context_for("b" * 250 + tail, "main") for tail in ("1", "2")}
     assert len(long_names) == 2 and all(len(name) == 255 for name in long_names)
     longest = config(f"gate:\n  status_context: {'x' * 200}\n").gate

@@ -24,7 +24,7 @@ PR_EVENTS = ("pull_request", "pull_request_target", "pull_request_review")
 MERGE_QUEUE_DESCRIPTION = "merge queue: pull requests were checked before they were queued"
 JUDGING = "judging this change"
 COULD_NOT_JUDGE = "the gate could not judge this change (see the job's log); run the job again"
-MAX_SHARED_HEAD = 10  # other open pull requests with the same head commit judged in one run
+MAX_SHARED_HEAD = 10  # other open pull requests with the same base and head judged in one run
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
     try:
         requester = clients.rest.rest.requester
         own = evaluate_gate(gather_facts(repo, pull, config, requester), config)
-        result = combine(own, base, _judge_shared_head(repo, pull, config, requester, context))
+        result = combine(own, _judge_shared_head(repo, pull, own, config, requester))
         commit.create_status(result.state, description=result.description, context=context)
         posted = True
     finally:
@@ -109,25 +109,21 @@ def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
     return GateRun(result.state, head_sha, result.description, result.rows, context)
 
 
-def _judge_shared_head(
-    repo: Any, pull: Any, config: Config, requester: Any, context: str
-) -> dict[int, tuple[str, GateResult]]:
-    """The other open pull requests whose head is this commit and whose status has the same context,
-    each judged, with its base."""
-    head_sha = pull.head.sha
-    shared = [
-        p.number
-        for p in repo.get_pulls(state="open")
-        if p.head.sha == head_sha
-        and p.number != pull.number
-        and config.gate.context_for(p.base.ref, repo.default_branch) == context
-    ]
-    if len(shared) > MAX_SHARED_HEAD:
-        many = f"{len(shared) + 1} open pull requests share this head commit (the gate judges {MAX_SHARED_HEAD + 1})"
-        return {number: ("", GateResult("failure", many, ())) for number in shared}
-    results = {}
-    for number in shared:
-        other = repo.get_pull(number)
-        if other.head.sha == head_sha and other.state == "open":
-            results[number] = (other.base.ref, evaluate_gate(gather_facts(repo, other, config, requester), config))
+def _judge_shared_head(repo: Any, pull: Any, own: GateResult, config: Config, requester: Any) -> dict[int, GateResult]:
+    """When this pull request does not pass: the other open pull requests into the same base with the same
+    head, judged until one passes (they merge the same change, so one approved pull request is enough, and
+    a copy someone else opens cannot hold it back). At most MAX_SHARED_HEAD are judged."""
+    if own.state == "success":
+        return {}
+    head_sha, base = pull.head.sha, pull.base.ref
+    results: dict[int, GateResult] = {}
+    for other in repo.get_pulls(state="open", base=base):
+        if other.head.sha != head_sha or other.number == pull.number:
+            continue
+        if len(results) == MAX_SHARED_HEAD:
+            break
+        result = evaluate_gate(gather_facts(repo, repo.get_pull(other.number), config, requester), config)
+        results[other.number] = result
+        if result.state == "success":
+            break
     return results

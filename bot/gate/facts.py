@@ -138,7 +138,7 @@ def gather_facts(repo: shapes.Repository, pull: Any, config: Config, requester: 
         base_tip, merge_base = git.compare(pull.base.ref, head_sha)
         changed = _changed_files(git, pull, merge_base, head_sha)
         if merge_base != base_tip:
-            _refuse_paths_the_base_moved(git, changed, pull.base.ref, base_tip, merge_base)
+            _refuse_paths_the_base_moved(git, changed, pull.base.ref, base_tip, merge_base, head_sha)
         changes = _registry_changes(git, config.registry.path, pull.base.ref, base_tip, merge_base, head_sha)
     except Unseen as exc:
         unseen, changed, changes, base_tip = str(exc), (), (), pull.base.sha
@@ -174,13 +174,20 @@ def _changed_files(git: GitReader, pull: Any, merge_base: str, head_sha: str) ->
 
 
 def _refuse_paths_the_base_moved(
-    git: GitReader, changed: Iterable[str], base: str, base_tip: str, merge_base: str
+    git: GitReader, changed: Iterable[str], base: str, base_tip: str, merge_base: str, head_sha: str
 ) -> None:
     """A path the pull request changes that the base branch has renamed or deleted since the branch left it:
     git carries the change to wherever the base moved the file (into the registry, say), where the gate
-    would never look. Read only for a branch that is behind its base (two tree listings)."""
-    before, now = git.all_files(merge_base), git.all_files(base_tip)
-    moved = next((path for path in changed if path in before and path not in now), None)
+    would never look. Read only for a branch that is behind its base (three tree listings)."""
+    try:
+        before, now, after = git.all_files(merge_base), git.all_files(base_tip), git.all_files(head_sha)
+    except Unseen:
+        raise Unseen(
+            f"this branch is behind {base}, and the repository is too large to see what moved there since: "
+            "update the branch"
+        ) from None
+    # a path both sides deleted, or both renamed alike, carries nothing: the head lacks it too
+    moved = next((path for path in changed if path in before and path not in now and path in after), None)
     if moved is not None:
         raise Unseen(
             f"{moved} was renamed or deleted on {base} since this branch left it: update the branch, so that "

@@ -379,22 +379,15 @@ def evaluate_gate(facts: PullRequestFacts, config: Config) -> GateResult:
 _SEVERITY = {"success": 0, "pending": 1, "failure": 2}
 
 
-def combine(own: GateResult, own_base: str, shared: Mapping[int, tuple[str, GateResult]]) -> GateResult:
-    """The verdict for a head commit that other open pull requests share under the same status context
-    (a commit status is the commit's, not one pull request's). Pull requests into one base merge the same
-    change, so the best of their verdicts holds for that base (one approved pull request is enough, and a
-    stranger's copy cannot block it); across bases the worst holds (a pass against one base must not stand
-    for another)."""
-    best: dict[str, tuple[int | None, GateResult]] = {own_base: (None, own)}
-    for number, (base, result) in sorted(shared.items()):
-        kept = best.get(base)
-        if kept is None or _SEVERITY[result.state] < _SEVERITY[kept[1].state]:
-            best[base] = (number, result)
-    number, verdict = max(best.values(), key=lambda item: _SEVERITY[item[1].state])  # a tie keeps its own
+def combine(own: GateResult, shared: Mapping[int, GateResult]) -> GateResult:
+    """The verdict for a head commit that other open pull requests into the same base share: they merge
+    the same change, so the best verdict among them holds (a commit status is the commit's, not one pull
+    request's), naming the pull request it came from."""
     rows = own.rows + tuple(
-        Row(f"pull request #{n} into {base} (same head commit)", result.state == "success", result.description)
-        for n, (base, result) in sorted(shared.items())
+        Row(f"pull request #{number} (same base and head)", result.state == "success", result.description)
+        for number, result in sorted(shared.items())
     )
+    number, verdict = min([(None, own), *sorted(shared.items())], key=lambda item: _SEVERITY[item[1].state])
     if number is None:
         return GateResult(own.state, own.description, rows, own.checklist)
     return GateResult(verdict.state, _short(f"#{number}, same head commit: {verdict.description}"), rows, own.checklist)

@@ -482,6 +482,8 @@ def list_pulls(state: State, request: Request, params: dict[str, str]) -> Respon
     repo = _repo(state, params)
     wanted = request.query.get("state", "open")
     pulls = [i.pull for i in repo.issues.values() if i.pull and (wanted == "all" or i.state == wanted)]
+    if "base" in request.query:  # the base branch's name
+        pulls = [p for p in pulls if p.base_ref == request.query["base"]]
     page, headers = paginate(request, pulls)
     return Response(200, [objects.pull_json(p, request.urls) for p in page], headers)
 
