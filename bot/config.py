@@ -396,11 +396,7 @@ def config_from_document(
 
 
 def _gate(section: dict[str, Any]) -> GateConfig:
-    return GateConfig(
-        section["status_context"],
-        tuple(section["deployment_paths"]),
-        bool(section["comment"]),
-    )
+    return GateConfig(section["status_context"], tuple(section["deployment_paths"]), bool(section["comment"]))
 
 
 def _registry(section: dict[str, Any], document: YamlDocument) -> RegistryConfig:

@@ -693,3 +693,22 @@ def test_a_dotless_i_folder_is_refused(gate):
     )
     _, status = gate.check(pull)
     assert status.state == "failure" and "the registry is registry/" in status.description
+
+
+def test_nobody_approves_their_own_change_through_a_copy_someone_else_opened(gate):
+    pull = gate.pull(
+        COMPLETE, {REGISTRY_FILE: PRODUCTION}, base={REGISTRY_FILE: model_text("staging"), **CODEOWNERS}, user="ana"
+    )
+    copy = gate.state.pull_request(
+        gate.repo, "Copy", body=COMPLETE, user="bob", head_sha=pull.head_sha, base_sha=pull.base_sha
+    )
+    copy.files = pull.files
+    gate.review(copy, "ana")  # ana owns the file, but she wrote the change: pull request #1 is hers
+    _, status = gate.check(pull)
+    assert status.state == "failure" and NEEDS_APPROVAL in status.description
+    _, status = gate.check(copy, pull_request_event("opened", copy, gate.state.user("bob"), gate.github.urls))
+    assert status.state == "failure" and NEEDS_APPROVAL in status.description
+    gate.config("registry:\n  production_approvers: {users: [cy]}\n")
+    gate.review(copy, "cy")  # someone else approves the same change
+    _, status = gate.check(pull)
+    assert status.state == "success" and status.description.startswith(f"#{copy.issue.number}, same head commit")

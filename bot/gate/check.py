@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import Any
 
 from bot.comments import upsert_comment
 from bot.config import Config
@@ -16,7 +15,7 @@ from bot.errors import UsageError
 from bot.events import ActionsEvent
 from bot.gate.facts import gather_facts
 from bot.gate.report import render_table
-from bot.gate.rules import GateResult, GateState, Row, combine, evaluate_gate
+from bot.gate.rules import GateState, Row, combine, evaluate_gate, without_approvals_by
 from bot.github.client import Clients
 from bot.summary import escape_cell, write_summary
 
@@ -72,8 +71,13 @@ def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
     PR comment when configured).
 
     The status says `pending` while the gate judges, so a run that is cancelled, times out or dies leaves
-    no earlier verdict standing; a run that fails with an error posts `error`. A pull request into a base
-    the gate does not guard gets a status context of its own (see `GateConfig.context_for`)."""
+    no earlier verdict standing; a run that fails with an error posts `error`. A pull request into a branch
+    other than the default one gets a status context of its own (see `GateConfig.context_for`).
+
+    Open pull requests with the same base and head merge the same change, and the status is the commit's:
+    when this one does not pass, up to MAX_SHARED_HEAD of them are judged and the best verdict holds (one
+    approved pull request is enough; a copy someone else opens cannot hold it back). No author of any of
+    them counts as an approver, so nobody approves their own change through a copy."""
     repo = clients.rest.rest.get_repo(target.repository)
     if target.merge_group_sha is not None:
         repo.get_commit(target.merge_group_sha).create_status(
@@ -89,8 +93,20 @@ def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
     posted = False
     try:
         requester = clients.rest.rest.requester
-        own = evaluate_gate(gather_facts(repo, pull, config, requester), config)
-        result = combine(own, _judge_shared_head(repo, pull, own, config, requester))
+        copies = [  # open pull requests that merge this same change: same base, same head
+            other
+            for other in repo.get_pulls(state="open", base=base)
+            if other.head.sha == head_sha and other.number != pull.number
+        ]
+        authors = [pull.user.login, *(other.user.login for other in copies)]
+        own = evaluate_gate(without_approvals_by(gather_facts(repo, pull, config, requester), authors), config)
+        shared = {}
+        for other in copies[:MAX_SHARED_HEAD] if own.state != "success" else ():
+            facts = without_approvals_by(gather_facts(repo, repo.get_pull(other.number), config, requester), authors)
+            shared[other.number] = evaluate_gate(facts, config)
+            if shared[other.number].state == "success":
+                break
+        result = combine(own, shared)
         commit.create_status(result.state, description=result.description, context=context)
         posted = True
     finally:
@@ -107,23 +123,3 @@ def run_gate(target: Target, config: Config, clients: Clients) -> GateRun:
             clients.rest.viewer_login(),
         )
     return GateRun(result.state, head_sha, result.description, result.rows, context)
-
-
-def _judge_shared_head(repo: Any, pull: Any, own: GateResult, config: Config, requester: Any) -> dict[int, GateResult]:
-    """When this pull request does not pass: the other open pull requests into the same base with the same
-    head, judged until one passes (they merge the same change, so one approved pull request is enough, and
-    a copy someone else opens cannot hold it back). At most MAX_SHARED_HEAD are judged."""
-    if own.state == "success":
-        return {}
-    head_sha, base = pull.head.sha, pull.base.ref
-    results: dict[int, GateResult] = {}
-    for other in repo.get_pulls(state="open", base=base):
-        if other.head.sha != head_sha or other.number == pull.number:
-            continue
-        if len(results) == MAX_SHARED_HEAD:
-            break
-        result = evaluate_gate(gather_facts(repo, repo.get_pull(other.number), config, requester), config)
-        results[other.number] = result
-        if result.state == "success":
-            break
-    return results

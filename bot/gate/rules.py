@@ -15,8 +15,8 @@ from __future__ import annotations
 import fnmatch
 import re
 import unicodedata
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from bot.config import Config
@@ -194,6 +194,13 @@ def latest_approvals(reviews: tuple[Review, ...], author: str) -> dict[str, str 
         for login, review in latest.items()
         if review.state == "APPROVED" and login != author.lower()
     }
+
+
+def without_approvals_by(facts: PullRequestFacts, logins: Iterable[str]) -> PullRequestFacts:
+    """The facts without the reviews of these people: the authors of every open pull request that merges
+    this same change, so nobody approves their own change through a copy someone else opened."""
+    excluded = {login.lower() for login in logins}
+    return replace(facts, reviews=tuple(r for r in facts.reviews if r.login.lower() not in excluded))
 
 
 def _approval_problem(path: str, facts: PullRequestFacts) -> str | None:

@@ -96,7 +96,7 @@ def write_pages(root: Path, pages: dict[Path, str]) -> tuple[int, int]:
             if target.read_bytes() == data:
                 continue
         except FileNotFoundError:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            pass  # a new page: replace_file makes its folders
         replace_file(target, data)
         written += 1
     keep = {root / relative for relative in pages}
